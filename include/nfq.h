@@ -1,0 +1,77 @@
+/* nfq.h - nfnetlink_queue messages: the queue socket's setup, parsing of
+ * queued packets, and verdicts built in batches. */
+#ifndef VD_NFQ_H
+#define VD_NFQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+#include "conf.h"
+
+/* A queued packet as the kernel described it. Pointers point into the
+ * receive buffer: valid until the transport recycles it. */
+struct nfq_packet {
+	uint32_t id;
+	uint16_t hw_protocol;	/* ETH_P_IP / ETH_P_IPV6, host order */
+	const uint8_t *payload;
+	uint32_t len;		/* captured bytes */
+	uint32_t iif;
+	uint32_t oif;
+	uint32_t skbinfo;	/* NFQA_SKB_* */
+	bool has_ct;
+	uint32_t ct_mark;
+	uint32_t ct_status;	/* IPS_* */
+};
+
+/* Parses one NFQNL_MSG_PACKET. Returns 0, or -1 if it carries no packet
+ * id (there is then nothing to give a verdict to). A missing payload is
+ * left for the caller to judge (payload NULL, len 0). */
+int nfq_packet_parse(const struct nlmsghdr *nlh, struct nfq_packet *p);
+
+/* Queue setup on a netlink socket (blocking, each step acknowledged). */
+struct nfq_sock_err {
+	char msg[256];
+};
+struct mnl_socket *nfq_sock_open(uint16_t queue, const struct conf *c, struct nfq_sock_err *e);
+/* Unbinds our own queue (never a per-family unbind), then closes. */
+void nfq_sock_close(struct mnl_socket *nl, uint16_t queue);
+
+/* The conntrack mark to write with a verdict. */
+struct nfq_ct_mark {
+	uint32_t value;
+	uint32_t mask;
+};
+
+/* Verdicts for one queue, accumulated in a caller-owned buffer and sent
+ * with one sendmsg. Packets must be added in the order they were received
+ * (increasing id): a run of packets that share a verdict and carry no
+ * attribute is sent as one NFQNL_MSG_VERDICT_BATCH, which covers every
+ * still-queued id up to the last; any verdict that must carry a mark ends
+ * the run first, so a batch never swallows a packet it should not. */
+struct nfq_verdicts {
+	char *buf;
+	size_t size;
+	size_t len;
+	uint16_t queue;
+	bool run_open;
+	uint32_t run_last_id;
+	uint32_t run_verdict;
+	uint32_t run_count;
+	uint64_t msgs;		/* verdict messages built */
+	uint64_t batch_msgs;	/* of which NFQNL_MSG_VERDICT_BATCH */
+};
+
+#define NFQ_VERDICT_MAX_LEN 128	/* the largest one verdict message gets */
+
+void nfq_verdicts_init(struct nfq_verdicts *v, void *buf, size_t size, uint16_t queue);
+/* Returns -1 when the buffer has no room: send, reset, add again. */
+int nfq_verdicts_add(struct nfq_verdicts *v, uint32_t id, uint32_t verdict,
+		     const struct nfq_ct_mark *ct);
+/* Closes the open run; returns the number of bytes to send. */
+size_t nfq_verdicts_finish(struct nfq_verdicts *v);
+void nfq_verdicts_reset(struct nfq_verdicts *v);
+
+#endif

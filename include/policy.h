@@ -1,0 +1,115 @@
+/* policy.h - the policy: named sets, ordered first-match rules, a default
+ * action; and the one function that judges a packet against it.
+ *
+ * The evaluator is a seam: policy_eval() is all the packet path calls, so
+ * a compiled classifier can replace the linear scan behind it. */
+#ifndef VD_POLICY_H
+#define VD_POLICY_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt.h"
+#include "set.h"
+
+enum policy_action {
+	ACT_ACCEPT,
+	ACT_DROP,
+	ACT_REJECT,
+	ACT_MARK,		/* accept, with a conntrack mark value */
+};
+
+/* A position in the policy file, for messages. */
+struct policy_pos {
+	unsigned int line;
+	unsigned int col;
+};
+
+struct policy_set {
+	char *name;		/* the kernel ipset's name */
+	enum set_type type;
+	uint8_t family;		/* address sets: AF_INET or AF_INET6 */
+	uint16_t port_lo;	/* bitmap:port range */
+	uint16_t port_hi;
+	struct policy_pos pos;
+};
+
+struct policy_prefix {
+	uint8_t family;
+	uint8_t plen;
+	union vd_addr addr;	/* masked to plen */
+};
+
+struct policy_range {
+	uint16_t lo, hi;
+};
+
+struct match_addr {
+	bool present, neg;
+	int set;		/* index into policy.sets, or -1 */
+	size_t n;
+	struct policy_prefix *pfx;
+};
+
+struct match_ports {
+	bool present, neg;
+	int set;
+	size_t n;
+	struct policy_range *range;
+};
+
+struct match_iface {
+	bool present, neg;
+	char name[IF_NAMESIZE];
+	uint32_t ifindex;	/* resolved at load; 0 when absent */
+};
+
+struct policy_rule {
+	struct policy_pos pos;
+	enum policy_action action;
+	uint32_t mark;		/* ACT_MARK */
+	struct policy_pos mark_pos;
+	uint8_t family;		/* 0: both */
+	int proto;		/* -1: any */
+	int icmp_type;		/* -1: any */
+	int icmp_code;		/* -1: any */
+	struct match_addr src, dst;
+	struct match_ports sport, dport;
+	struct match_iface iif, oif;
+};
+
+struct policy {
+	struct policy_set *sets;
+	size_t nsets;
+	struct policy_rule *rules;
+	size_t nrules;
+	enum policy_action dflt;
+	struct policy_pos dflt_pos;
+};
+
+/* What the policy decided, and why. */
+struct policy_verdict {
+	enum policy_action action;
+	uint32_t mark;
+	int rule;		/* index into rules, -1 for the default */
+};
+
+/* The userspace copies of the policy's sets, indexed like policy.sets. */
+struct policy_sets {
+	struct vset **set;
+	size_t n;
+};
+
+void policy_eval(const struct policy *pol, const struct policy_sets *sets,
+		 const struct pkt *p, struct policy_verdict *v);
+
+/* Resolves interface names to indexes (0 when the interface is absent, so
+ * a positive match on it matches nothing until the next load). */
+void policy_resolve_ifaces(struct policy *pol);
+
+void policy_free(struct policy *pol);
+const char *policy_action_name(enum policy_action a);
+
+#endif

@@ -1,0 +1,48 @@
+/* stats.h - per-queue counters. The worker counts in plain fields and
+ * publishes them once per batch with relaxed atomic stores, so the packet
+ * path takes no lock and no locked instruction; readers see values at most
+ * one batch old. */
+#ifndef VD_STATS_H
+#define VD_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum stat_id {
+	ST_PACKETS,		/* packets received */
+	ST_ACCEPT,		/* by verdict taken */
+	ST_DROP,
+	ST_REJECT,
+	ST_MARK,
+	ST_DEFAULT,		/* judged by the default action */
+	ST_MALFORMED,		/* unreadable: given the on-error verdict */
+	ST_NO_ID,		/* packet messages without an id: nothing to answer */
+	ST_REJECT_UNTRACKED,	/* reject without conntrack: dropped instead */
+	ST_VERDICT_MSGS,	/* verdict messages sent */
+	ST_BATCH_MSGS,		/* of which NFQNL_MSG_VERDICT_BATCH */
+	ST_RECV_CALLS,
+	ST_SEND_CALLS,
+	ST_ENOBUFS,		/* receive overruns: the kernel lost packets */
+	ST_TRUNCATED,
+	ST_SEND_ERRORS,		/* verdict buffers the kernel refused */
+	ST_KERNEL_ERRORS,	/* error replies from the kernel (e.g. unknown id) */
+	ST_COUNT
+};
+
+struct stats {
+	_Atomic uint64_t v[ST_COUNT];
+};
+
+/* The kernel's view of one queue, from /proc/net/netfilter/nfnetlink_queue. */
+struct stats_kernel {
+	int found;
+	uint32_t portid, queue_total, queue_dropped, user_dropped, id_sequence;
+};
+
+void stats_publish(struct stats *s, const uint64_t local[ST_COUNT]);
+int stats_kernel_read(uint16_t queue, uint32_t portid, struct stats_kernel *k);
+void stats_format(const struct stats *s, uint16_t queue, const struct stats_kernel *k,
+		  char *buf, size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+/* worker.h - one thread per queue: receive a batch, judge each packet,
+ * send the batch's verdicts. */
+#ifndef VD_WORKER_H
+#define VD_WORKER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "nfq.h"
+#include "policy.h"
+#include "stats.h"
+#include "transport.h"
+
+struct worker {
+	uint16_t queue;
+	int cpu;			/* -1: no affinity */
+	const struct conf *conf;	/* read-only while workers run */
+	const struct policy_sets *sets;
+	struct mnl_socket *nl;
+	struct transport *tp;
+	int stop_fd;			/* readable: drain and stop */
+	pthread_t thread;
+	struct stats stats;
+	struct stats_kernel kernel_at_exit;
+	char *vbuf;
+	struct nfq_verdicts vd;
+	uint64_t count[ST_COUNT];	/* the worker's own, published per batch */
+};
+
+/* Binds the queue and sets up the worker; the thread is not started. */
+int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
+		const struct policy_sets *sets, int stop_fd, char *err, size_t errlen);
+int worker_start(struct worker *w);
+/* Joins the thread (after stop_fd was signalled) and frees everything. */
+void worker_finish(struct worker *w);
+
+/* What one packet gets: the decision in one place. Exposed for tests. */
+struct worker_decision {
+	uint32_t verdict;		/* NF_ACCEPT, NF_DROP, NF_REPEAT */
+	int has_mark;
+	struct nfq_ct_mark mark;
+	enum stat_id stat;
+};
+void worker_decide(const struct conf *c, const struct nfq_packet *np,
+		   const struct policy_verdict *pv, struct worker_decision *d);
+
+#endif

@@ -1,0 +1,903 @@
+/* conf.c - the verdictd.conf(5) parser.
+ *
+ * The file is line oriented: one option, set declaration or rule a line,
+ * words separated by blanks, '#' to the end of the line a comment. Every
+ * error is reported with its line and column, and parsing goes on to the
+ * next line so that one run shows every mistake. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+#define MAX_WORDS 64
+
+struct word {
+	const char *s;		/* NUL-terminated copy inside the line buffer */
+	unsigned int col;
+};
+
+struct parser {
+	struct conf *c;
+	const char *name;
+	FILE *err;
+	unsigned int line;
+	int errors;
+	bool have_default;
+	struct word w[MAX_WORDS];
+	size_t nw;
+};
+
+static void perr(struct parser *ps, unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void perr(struct parser *ps, unsigned int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	ps->errors++;
+	if (!ps->err)
+		return;
+	fprintf(ps->err, "%s:%u:%u: ", ps->name, ps->line, col);
+	va_start(ap, fmt);
+	vfprintf(ps->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ps->err);
+}
+
+void conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mark_mask = 0x0000ffff;
+	c->queue_maxlen = 65536;
+	c->rcvbuf = 16u << 20;
+	c->copy_range = 256;
+	c->batch = 64;
+	c->on_error = ACT_DROP;
+	c->bypass = true;
+	c->policy.dflt = ACT_DROP;
+}
+
+void conf_free(struct conf *c)
+{
+	policy_free(&c->policy);
+	free(c->path);
+	c->path = NULL;
+}
+
+/* Unsigned number in C syntax (decimal, 0x hex), within [0, max]. */
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	if (errno || *end || *out > max)
+		return -1;
+	return 0;
+}
+
+int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last)
+{
+	unsigned long a, b;
+	char buf[32], *dash;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_uint(buf, 65535, &a) < 0)
+		return -1;
+	b = a;
+	if (dash && parse_uint(dash + 1, 65535, &b) < 0)
+		return -1;
+	if (b < a || b - a + 1 > CONF_MAX_QUEUES)
+		return -1;
+	*first = (uint16_t)a;
+	*last = (uint16_t)b;
+	return 0;
+}
+
+/* Splits the line in place into words; strips comments. */
+static int split_words(struct parser *ps, char *line)
+{
+	char *p = line;
+
+	ps->nw = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (*p == '\0' || *p == '#' || *p == '\n')
+			break;
+		if (ps->nw == MAX_WORDS) {
+			perr(ps, (unsigned int)(p - line) + 1, "line has more than %d words", MAX_WORDS);
+			return -1;
+		}
+		ps->w[ps->nw].s = p;
+		ps->w[ps->nw].col = (unsigned int)(p - line) + 1;
+		ps->nw++;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '#')
+			p++;
+		if (*p == '#' || *p == '\n') {
+			*p = '\0';
+			break;
+		}
+		if (*p)
+			*p++ = '\0';
+	}
+	return 0;
+}
+
+/* Expects exactly @n words on an option line. */
+static bool want_words(struct parser *ps, size_t n)
+{
+	if (ps->nw < n) {
+		perr(ps, ps->w[ps->nw - 1].col + (unsigned int)strlen(ps->w[ps->nw - 1].s),
+		     "'%s' needs a value", ps->w[0].s);
+		return false;
+	}
+	if (ps->nw > n) {
+		perr(ps, ps->w[n].col, "unexpected '%s' after '%s'", ps->w[n].s, ps->w[0].s);
+		return false;
+	}
+	return true;
+}
+
+static int parse_bool(struct parser *ps, const struct word *w, bool *out)
+{
+	if (strcmp(w->s, "yes") == 0 || strcmp(w->s, "on") == 0) {
+		*out = true;
+		return 0;
+	}
+	if (strcmp(w->s, "no") == 0 || strcmp(w->s, "off") == 0) {
+		*out = false;
+		return 0;
+	}
+	perr(ps, w->col, "expected yes or no, not '%s'", w->s);
+	return -1;
+}
+
+static int parse_u32(struct parser *ps, const struct word *w, unsigned long lo,
+		     unsigned long hi, uint32_t *out)
+{
+	unsigned long v;
+
+	if (parse_uint(w->s, hi, &v) < 0 || v < lo) {
+		perr(ps, w->col, "'%s' is not a number from %lu to %lu", w->s, lo, hi);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A byte count with an optional k/M/G suffix. */
+static int parse_size(struct parser *ps, const struct word *w, uint32_t *out)
+{
+	char buf[32];
+	size_t n = strlen(w->s);
+	unsigned long v, mult = 1;
+
+	if (n > 0 && n < sizeof(buf)) {
+		memcpy(buf, w->s, n + 1);
+		switch (buf[n - 1]) {
+		case 'k': case 'K': mult = 1ul << 10; buf[n - 1] = '\0'; break;
+		case 'M': mult = 1ul << 20; buf[n - 1] = '\0'; break;
+		case 'G': mult = 1ul << 30; buf[n - 1] = '\0'; break;
+		}
+		if (parse_uint(buf, UINT32_MAX, &v) == 0 && v * mult <= INT_MAX && v * mult >= 4096) {
+			*out = (uint32_t)(v * mult);
+			return 0;
+		}
+	}
+	perr(ps, w->col, "'%s' is not a size from 4k to 2047M", w->s);
+	return -1;
+}
+
+static int parse_cpus(struct parser *ps, const struct word *w)
+{
+	char buf[1024], *tok, *save = NULL;
+	unsigned long v;
+
+	if (strlen(w->s) >= sizeof(buf)) {
+		perr(ps, w->col, "cpu list too long");
+		return -1;
+	}
+	strcpy(buf, w->s);
+	ps->c->ncpus = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_uint(tok, CONF_MAX_CPUS - 1, &v) < 0 || ps->c->ncpus == CONF_MAX_CPUS) {
+			perr(ps, w->col + (unsigned int)(tok - buf), "'%s' is not a CPU number", tok);
+			return -1;
+		}
+		ps->c->cpus[ps->c->ncpus++] = (int)v;
+	}
+	return 0;
+}
+
+static int parse_verdict_word(struct parser *ps, const struct word *w, bool allow_reject,
+			      enum policy_action *out)
+{
+	if (strcmp(w->s, "accept") == 0)
+		*out = ACT_ACCEPT;
+	else if (strcmp(w->s, "drop") == 0)
+		*out = ACT_DROP;
+	else if (allow_reject && strcmp(w->s, "reject") == 0)
+		*out = ACT_REJECT;
+	else {
+		perr(ps, w->col, "expected %s, not '%s'",
+		     allow_reject ? "accept, drop or reject" : "accept or drop", w->s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_option(struct parser *ps)
+{
+	const char *k = ps->w[0].s;
+	struct conf *c = ps->c;
+
+	if (!want_words(ps, 2))
+		return -1;
+	if (strcmp(k, "queue") == 0) {
+		if (conf_parse_queues(ps->w[1].s, &c->queue_first, &c->queue_last) < 0) {
+			perr(ps, ps->w[1].col, "'%s' is not a queue number or range (N or N-M, at most %d queues)",
+			     ps->w[1].s, CONF_MAX_QUEUES);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(k, "cpus") == 0)
+		return parse_cpus(ps, &ps->w[1]);
+	if (strcmp(k, "mark-mask") == 0) {
+		if (parse_u32(ps, &ps->w[1], 3, UINT32_MAX, &c->mark_mask) < 0)
+			return -1;
+		if (((c->mark_mask >> __builtin_ctz(c->mark_mask)) & 3) != 3) {
+			perr(ps, ps->w[1].col, "mark-mask %s must have its two lowest set bits adjacent"
+			     " (they hold the verdict)", ps->w[1].s);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(k, "fail-open") == 0)
+		return parse_bool(ps, &ps->w[1], &c->fail_open);
+	if (strcmp(k, "bypass") == 0)
+		return parse_bool(ps, &ps->w[1], &c->bypass);
+	if (strcmp(k, "queue-maxlen") == 0)
+		return parse_u32(ps, &ps->w[1], 1, UINT32_MAX, &c->queue_maxlen);
+	if (strcmp(k, "rcvbuf") == 0)
+		return parse_size(ps, &ps->w[1], &c->rcvbuf);
+	if (strcmp(k, "copy-range") == 0)
+		return parse_u32(ps, &ps->w[1], 64, 65535, &c->copy_range);
+	if (strcmp(k, "batch") == 0)
+		return parse_u32(ps, &ps->w[1], 1, 1024, &c->batch);
+	if (strcmp(k, "on-error") == 0)
+		return parse_verdict_word(ps, &ps->w[1], false, &c->on_error);
+	if (strcmp(k, "default") == 0) {
+		if (ps->have_default) {
+			perr(ps, ps->w[0].col, "second 'default' (line %u has the first)", c->policy.dflt_pos.line);
+			return -1;
+		}
+		ps->have_default = true;
+		c->policy.dflt_pos.line = ps->line;
+		c->policy.dflt_pos.col = ps->w[0].col;
+		return parse_verdict_word(ps, &ps->w[1], true, &c->policy.dflt);
+	}
+	perr(ps, ps->w[0].col, "unknown keyword '%s'", k);
+	return -1;
+}
+
+static int find_set(const struct policy *pol, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nsets; i++)
+		if (strcmp(pol->sets[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool valid_set_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* IPSET_MAXNAMELEN is 32 with the NUL. */
+	if (n == 0 || n > 31)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_-.:", *s))
+			return false;
+	return true;
+}
+
+static int parse_family(struct parser *ps, const struct word *w, uint8_t *out)
+{
+	if (strcmp(w->s, "inet") == 0 || strcmp(w->s, "ipv4") == 0)
+		*out = AF_INET;
+	else if (strcmp(w->s, "inet6") == 0 || strcmp(w->s, "ipv6") == 0)
+		*out = AF_INET6;
+	else {
+		perr(ps, w->col, "expected family inet or inet6, not '%s'", w->s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_port_range(const char *s, struct policy_range *r)
+{
+	char buf[16], *dash;
+	unsigned long lo, hi;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_uint(buf, 65535, &lo) < 0)
+		return -1;
+	hi = lo;
+	if (dash && parse_uint(dash + 1, 65535, &hi) < 0)
+		return -1;
+	if (hi < lo)
+		return -1;
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+}
+
+/* set NAME TYPE [family inet|inet6] [range LO-HI] */
+static int parse_set(struct parser *ps)
+{
+	struct policy *pol = &ps->c->policy;
+	struct policy_set s = { .family = AF_INET, .port_lo = 0, .port_hi = 65535 };
+	struct policy_range r;
+	struct policy_set *grown;
+	size_t i;
+	int t;
+
+	if (ps->nw < 3) {
+		perr(ps, ps->w[0].col, "expected 'set NAME TYPE', TYPE one of hash:ip, hash:net, bitmap:port");
+		return -1;
+	}
+	if (!valid_set_name(ps->w[1].s)) {
+		perr(ps, ps->w[1].col, "'%s' is not a valid ipset name (1 to 31 letters, digits, _-.:)", ps->w[1].s);
+		return -1;
+	}
+	if ((t = find_set(pol, ps->w[1].s)) >= 0) {
+		perr(ps, ps->w[1].col, "set '%s' is already declared on line %u", ps->w[1].s, pol->sets[t].pos.line);
+		return -1;
+	}
+	if ((t = set_type_parse(ps->w[2].s)) < 0) {
+		perr(ps, ps->w[2].col, "unsupported set type '%s' (use hash:ip, hash:net or bitmap:port)", ps->w[2].s);
+		return -1;
+	}
+	s.type = (enum set_type)t;
+	for (i = 3; i < ps->nw; i += 2) {
+		bool is_family = strcmp(ps->w[i].s, "family") == 0;
+		bool is_range = strcmp(ps->w[i].s, "range") == 0;
+
+		if ((!is_family && !is_range) || (is_family && s.type == SET_BITMAP_PORT) ||
+		    (is_range && s.type != SET_BITMAP_PORT)) {
+			perr(ps, ps->w[i].col, "unexpected '%s' (a %s set takes %s)", ps->w[i].s, ps->w[2].s,
+			     s.type == SET_BITMAP_PORT ? "'range LO-HI'" : "'family inet|inet6'");
+			return -1;
+		}
+		if (i + 1 >= ps->nw) {
+			perr(ps, ps->w[i].col, "'%s' needs a value", ps->w[i].s);
+			return -1;
+		}
+		if (is_family && parse_family(ps, &ps->w[i + 1], &s.family) < 0)
+			return -1;
+		if (is_range) {
+			if (parse_port_range(ps->w[i + 1].s, &r) < 0) {
+				perr(ps, ps->w[i + 1].col, "'%s' is not a port range LO-HI", ps->w[i + 1].s);
+				return -1;
+			}
+			s.port_lo = r.lo;
+			s.port_hi = r.hi;
+		}
+	}
+	if (s.type == SET_BITMAP_PORT)
+		s.family = 0;
+	grown = realloc(pol->sets, (pol->nsets + 1) * sizeof(*grown));
+	s.name = strdup(ps->w[1].s);
+	if (!grown || !s.name) {
+		free(s.name);
+		if (grown)
+			pol->sets = grown;
+		perr(ps, ps->w[0].col, "out of memory");
+		return -1;
+	}
+	s.pos.line = ps->line;
+	s.pos.col = ps->w[0].col;
+	pol->sets = grown;
+	pol->sets[pol->nsets++] = s;
+	return 0;
+}
+
+/* Looks up "@name" and checks the set holds what the field needs. */
+static int ref_set(struct parser *ps, const struct word *w, const char *name, bool want_addr)
+{
+	int i = find_set(&ps->c->policy, name);
+
+	if (i < 0) {
+		perr(ps, w->col, "unknown set '%s' (declare it with 'set %s TYPE' on an earlier line)", name, name);
+		return -1;
+	}
+	if (set_type_is_addr(ps->c->policy.sets[i].type) != want_addr) {
+		perr(ps, w->col, "set '%s' is a %s set; this field needs %s", name,
+		     set_type_name(ps->c->policy.sets[i].type),
+		     want_addr ? "an address set (hash:ip or hash:net)" : "a port set (bitmap:port)");
+		return -1;
+	}
+	return i;
+}
+
+/* Splits "!x" / "!" "x" into negation and value word. Returns the index of
+ * the value word, or -1. */
+static int neg_value(struct parser *ps, size_t i, bool *neg, struct word *val)
+{
+	*neg = false;
+	if (i + 1 >= ps->nw) {
+		perr(ps, ps->w[i].col, "'%s' needs a value", ps->w[i].s);
+		return -1;
+	}
+	*val = ps->w[i + 1];
+	if (val->s[0] == '!') {
+		*neg = true;
+		val->s++;
+		val->col++;
+		if (val->s[0] == '\0') {
+			if (i + 2 >= ps->nw) {
+				perr(ps, ps->w[i + 1].col, "'!' needs a value after it");
+				return -1;
+			}
+			*val = ps->w[i + 2];
+			return (int)i + 2;
+		}
+	}
+	return (int)i + 1;
+}
+
+static int parse_prefix(const char *s, struct policy_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned long plen;
+	int max;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(AF_INET, buf, p->addr.b) == 1)
+		p->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, p->addr.b) == 1)
+		p->family = AF_INET6;
+	else
+		return -1;
+	max = p->family == AF_INET ? 32 : 128;
+	plen = (unsigned long)max;
+	if (slash && parse_uint(slash + 1, (unsigned long)max, &plen) < 0)
+		return -1;
+	p->plen = (uint8_t)plen;
+	set_addr_mask(&p->addr, p->plen);
+	return 0;
+}
+
+/* Sets or checks the rule's address family from a field that implies one. */
+static int rule_family(struct parser *ps, struct policy_rule *r, uint8_t family, unsigned int col)
+{
+	if (r->family && r->family != family) {
+		perr(ps, col, "this rule mixes IPv4 and IPv6");
+		return -1;
+	}
+	r->family = family;
+	return 0;
+}
+
+static int parse_addr_match(struct parser *ps, struct policy_rule *r, size_t i,
+			    struct match_addr *m)
+{
+	struct word v;
+	char buf[4096], *tok, *save = NULL;
+	int next = neg_value(ps, i, &m->neg, &v);
+
+	if (next < 0)
+		return -1;
+	if (m->present) {
+		perr(ps, ps->w[i].col, "'%s' given twice in one rule", ps->w[i].s);
+		return -1;
+	}
+	m->present = true;
+	m->set = -1;
+	if (v.s[0] == '@') {
+		/* Like ip(6)tables' --match-set, a set reference confines the
+		 * rule to the set's family, negated or not. */
+		m->set = ref_set(ps, &v, v.s + 1, true);
+		if (m->set < 0 || rule_family(ps, r, ps->c->policy.sets[m->set].family, v.col) < 0)
+			return -1;
+		return next;
+	}
+	if (strlen(v.s) >= sizeof(buf)) {
+		perr(ps, v.col, "address list too long");
+		return -1;
+	}
+	strcpy(buf, v.s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct policy_prefix *grown = realloc(m->pfx, (m->n + 1) * sizeof(*grown));
+		unsigned int col = v.col + (unsigned int)(tok - buf);
+
+		if (!grown) {
+			perr(ps, col, "out of memory");
+			return -1;
+		}
+		m->pfx = grown;
+		if (parse_prefix(tok, &m->pfx[m->n]) < 0) {
+			perr(ps, col, "'%s' is not an address or prefix (ADDR or ADDR/LEN), nor @set", tok);
+			return -1;
+		}
+		if (rule_family(ps, r, m->pfx[m->n].family, col) < 0)
+			return -1;
+		m->n++;
+	}
+	if (m->n == 0) {
+		perr(ps, v.col, "empty address list");
+		return -1;
+	}
+	return next;
+}
+
+static int parse_port_match(struct parser *ps, size_t i, struct match_ports *m)
+{
+	struct word v;
+	char buf[4096], *tok, *save = NULL;
+	int next = neg_value(ps, i, &m->neg, &v);
+
+	if (next < 0)
+		return -1;
+	if (m->present) {
+		perr(ps, ps->w[i].col, "'%s' given twice in one rule", ps->w[i].s);
+		return -1;
+	}
+	m->present = true;
+	m->set = -1;
+	if (v.s[0] == '@') {
+		m->set = ref_set(ps, &v, v.s + 1, false);
+		return m->set < 0 ? -1 : next;
+	}
+	if (strlen(v.s) >= sizeof(buf)) {
+		perr(ps, v.col, "port list too long");
+		return -1;
+	}
+	strcpy(buf, v.s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct policy_range *grown = realloc(m->range, (m->n + 1) * sizeof(*grown));
+
+		if (!grown) {
+			perr(ps, v.col, "out of memory");
+			return -1;
+		}
+		m->range = grown;
+		if (parse_port_range(tok, &m->range[m->n]) < 0) {
+			perr(ps, v.col + (unsigned int)(tok - buf),
+			     "'%s' is not a port or range (0-65535, LO-HI)", tok);
+			return -1;
+		}
+		m->n++;
+	}
+	if (m->n == 0) {
+		perr(ps, v.col, "empty port list");
+		return -1;
+	}
+	return next;
+}
+
+static const struct { const char *name; int num; uint8_t family; } protos[] = {
+	{ "tcp", IPPROTO_TCP, 0 }, { "udp", IPPROTO_UDP, 0 },
+	{ "icmp", IPPROTO_ICMP, AF_INET }, { "icmpv6", IPPROTO_ICMPV6, AF_INET6 },
+	{ "ipv6-icmp", IPPROTO_ICMPV6, AF_INET6 }, { "sctp", IPPROTO_SCTP, 0 },
+	{ "udplite", IPPROTO_UDPLITE, 0 }, { "dccp", IPPROTO_DCCP, 0 },
+	{ "gre", IPPROTO_GRE, 0 }, { "esp", IPPROTO_ESP, 0 }, { "ah", IPPROTO_AH, 0 },
+};
+
+static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
+{
+	const struct word *v;
+	unsigned long num;
+	size_t k;
+
+	if (i + 1 >= ps->nw) {
+		perr(ps, ps->w[i].col, "'proto' needs a value");
+		return -1;
+	}
+	v = &ps->w[i + 1];
+	if (r->proto >= 0) {
+		perr(ps, ps->w[i].col, "'proto' given twice in one rule");
+		return -1;
+	}
+	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
+		if (strcmp(v->s, protos[k].name) == 0) {
+			r->proto = protos[k].num;
+			if (protos[k].family && rule_family(ps, r, protos[k].family, v->col) < 0)
+				return -1;
+			return (int)i + 1;
+		}
+	}
+	if (parse_uint(v->s, 255, &num) < 0) {
+		perr(ps, v->col, "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp, ... or 0-255)", v->s);
+		return -1;
+	}
+	r->proto = (int)num;
+	return (int)i + 1;
+}
+
+static const struct { const char *name; int v4, v6; } icmp_names[] = {
+	{ "echo-reply", 0, 129 }, { "destination-unreachable", 3, 1 },
+	{ "echo-request", 8, 128 }, { "time-exceeded", 11, 3 },
+	{ "parameter-problem", 12, 4 }, { "packet-too-big", -1, 2 },
+	{ "redirect", 5, 137 }, { "router-advertisement", 9, 134 },
+	{ "router-solicitation", 10, 133 }, { "neighbour-solicitation", -1, 135 },
+	{ "neighbour-advertisement", -1, 136 },
+};
+
+/* icmp-type NAME|N[/CODE] */
+static int parse_icmp_type(struct parser *ps, struct policy_rule *r, size_t i)
+{
+	char buf[64], *slash;
+	const struct word *v;
+	unsigned long num;
+	size_t k;
+	int type = -1;
+
+	if (r->proto != IPPROTO_ICMP && r->proto != IPPROTO_ICMPV6) {
+		perr(ps, ps->w[i].col, "'icmp-type' needs 'proto icmp' or 'proto icmpv6' before it");
+		return -1;
+	}
+	if (i + 1 >= ps->nw || strlen(ps->w[i + 1].s) >= sizeof(buf)) {
+		perr(ps, ps->w[i].col, "'icmp-type' needs a type name or number");
+		return -1;
+	}
+	v = &ps->w[i + 1];
+	strcpy(buf, v->s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	for (k = 0; k < sizeof(icmp_names) / sizeof(icmp_names[0]); k++)
+		if (strcmp(buf, icmp_names[k].name) == 0)
+			type = r->proto == IPPROTO_ICMP ? icmp_names[k].v4 : icmp_names[k].v6;
+	if (type < 0 && parse_uint(buf, 255, &num) == 0)
+		type = (int)num;
+	if (type < 0) {
+		perr(ps, v->col, "unknown %s type '%s'", r->proto == IPPROTO_ICMP ? "icmp" : "icmpv6", buf);
+		return -1;
+	}
+	r->icmp_type = type;
+	if (slash) {
+		if (parse_uint(slash + 1, 255, &num) < 0) {
+			perr(ps, v->col + (unsigned int)(slash + 1 - buf), "'%s' is not an icmp code (0-255)", slash + 1);
+			return -1;
+		}
+		r->icmp_code = (int)num;
+	}
+	return (int)i + 1;
+}
+
+static int parse_iface(struct parser *ps, size_t i, struct match_iface *m)
+{
+	struct word v;
+	int next = neg_value(ps, i, &m->neg, &v);
+
+	if (next < 0)
+		return -1;
+	if (strlen(v.s) >= IF_NAMESIZE || v.s[0] == '\0') {
+		perr(ps, v.col, "'%s' is not an interface name (at most %d characters)", v.s, IF_NAMESIZE - 1);
+		return -1;
+	}
+	m->present = true;
+	strcpy(m->name, v.s);
+	return next;
+}
+
+static bool proto_has_ports(int proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+	       proto == IPPROTO_UDPLITE || proto == IPPROTO_DCCP;
+}
+
+/* Checks what a match word needs from the rest of the rule. */
+static int check_rule(struct parser *ps, struct policy_rule *r)
+{
+	if ((r->sport.present || r->dport.present) && !proto_has_ports(r->proto)) {
+		perr(ps, r->pos.col, "a port match needs 'proto tcp', 'udp', 'sctp', 'udplite' or 'dccp' in the rule");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_rule(struct parser *ps)
+{
+	struct policy *pol = &ps->c->policy;
+	struct policy_rule r;
+	struct policy_rule *grown;
+	size_t i = 1;
+	int next = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.proto = r.icmp_type = r.icmp_code = -1;
+	r.src.set = r.dst.set = r.sport.set = r.dport.set = -1;
+	r.pos.line = ps->line;
+	r.pos.col = ps->w[0].col;
+	if (strcmp(ps->w[0].s, "mark") == 0) {
+		unsigned long v;
+
+		if (ps->nw < 2 || parse_uint(ps->w[1].s, UINT32_MAX, &v) < 0) {
+			perr(ps, ps->nw < 2 ? ps->w[0].col : ps->w[1].col, "'mark' needs a value (0x...)");
+			return -1;
+		}
+		r.action = ACT_MARK;
+		r.mark = (uint32_t)v;
+		r.mark_pos.line = ps->line;
+		r.mark_pos.col = ps->w[1].col;
+		i = 2;
+	} else {
+		parse_verdict_word(ps, &ps->w[0], true, &r.action);
+	}
+	while (i < ps->nw && next >= 0) {
+		const char *k = ps->w[i].s;
+
+		if (strcmp(k, "src") == 0)
+			next = parse_addr_match(ps, &r, i, &r.src);
+		else if (strcmp(k, "dst") == 0)
+			next = parse_addr_match(ps, &r, i, &r.dst);
+		else if (strcmp(k, "sport") == 0)
+			next = parse_port_match(ps, i, &r.sport);
+		else if (strcmp(k, "dport") == 0)
+			next = parse_port_match(ps, i, &r.dport);
+		else if (strcmp(k, "proto") == 0)
+			next = parse_proto(ps, &r, i);
+		else if (strcmp(k, "icmp-type") == 0)
+			next = parse_icmp_type(ps, &r, i);
+		else if (strcmp(k, "iif") == 0)
+			next = parse_iface(ps, i, &r.iif);
+		else if (strcmp(k, "oif") == 0)
+			next = parse_iface(ps, i, &r.oif);
+		else if (strcmp(k, "family") == 0 && i + 1 < ps->nw) {
+			uint8_t fam;
+
+			next = parse_family(ps, &ps->w[i + 1], &fam) < 0 ? -1 : (int)i + 1;
+			if (next >= 0 && rule_family(ps, &r, fam, ps->w[i + 1].col) < 0)
+				next = -1;
+		} else {
+			perr(ps, ps->w[i].col, "unknown match '%s' (src, dst, proto, sport, dport,"
+			     " icmp-type, iif, oif, family)", k);
+			next = -1;
+		}
+		i = (size_t)next + 1;
+	}
+	if (next < 0 || check_rule(ps, &r) < 0)
+		goto fail;
+	grown = realloc(pol->rules, (pol->nrules + 1) * sizeof(*grown));
+	if (!grown) {
+		perr(ps, ps->w[0].col, "out of memory");
+		goto fail;
+	}
+	pol->rules = grown;
+	pol->rules[pol->nrules++] = r;
+	return 0;
+fail:
+	free(r.src.pfx);
+	free(r.dst.pfx);
+	free(r.sport.range);
+	free(r.dport.range);
+	return -1;
+}
+
+static void parse_line(struct parser *ps, char *line)
+{
+	const char *k;
+
+	if (split_words(ps, line) < 0 || ps->nw == 0)
+		return;
+	k = ps->w[0].s;
+	if (strcmp(k, "set") == 0)
+		parse_set(ps);
+	else if (strcmp(k, "accept") == 0 || strcmp(k, "drop") == 0 ||
+		 strcmp(k, "reject") == 0 || strcmp(k, "mark") == 0)
+		parse_rule(ps);
+	else
+		parse_option(ps);
+}
+
+/* Checks that need the whole file: mark values against the final mask. */
+static void check_marks(struct parser *ps)
+{
+	const struct conf *c = ps->c;
+	uint32_t user = c->mark_mask & ~conf_code_mask(c->mark_mask);
+	size_t i;
+
+	for (i = 0; i < c->policy.nrules; i++) {
+		const struct policy_rule *r = &c->policy.rules[i];
+
+		if (r->action != ACT_MARK || (r->mark & ~user) == 0)
+			continue;
+		ps->line = r->mark_pos.line;
+		perr(ps, r->mark_pos.col, "mark 0x%x has bits outside 0x%x (mark-mask 0x%x less its"
+		     " two verdict bits 0x%x)", r->mark, user, c->mark_mask, conf_code_mask(c->mark_mask));
+	}
+}
+
+int conf_load_string(struct conf *c, const char *name, const char *text, FILE *err)
+{
+	struct parser ps = { .c = c, .name = name, .err = err };
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, n);
+
+		ps.line++;
+		if (!line) {
+			perr(&ps, 1, "out of memory");
+			break;
+		}
+		parse_line(&ps, line);
+		free(line);
+		p += n + (nl ? 1 : 0);
+	}
+	check_marks(&ps);
+	return ps.errors;
+}
+
+int conf_load_file(struct conf *c, const char *path, FILE *err)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+	int errors = 1;
+	FILE *mem;
+
+	if (!f) {
+		if (err)
+			fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		return 1;
+	}
+	mem = open_memstream(&text, &len);
+	if (mem) {
+		char buf[65536];
+		size_t n;
+
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, mem);
+		fclose(mem);
+	}
+	if (ferror(f) || !text) {
+		if (err)
+			fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
+	} else if (memchr(text, '\0', len)) {
+		if (err)
+			fprintf(err, "%s:1:1: not a text file (it holds a NUL byte)\n", path);
+	} else {
+		free(c->path);
+		c->path = strdup(path);
+		errors = conf_load_string(c, path, text, err);
+	}
+	free(text);
+	fclose(f);
+	return errors;
+}

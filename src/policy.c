@@ -1,0 +1,145 @@
+/* policy.c - first-match evaluation of the policy, rule by rule.
+ *
+ * This linear scan is the reference semantics: a rule matches when every
+ * field it names matches; a negated field matches when the positive one
+ * does not. A field the packet does not have (ports of an ICMP packet, the
+ * transport header of a fragment) never matches positively. */
+#include "config.h"
+
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+static bool prefix_has(const struct policy_prefix *pfx, uint8_t family,
+		       const union vd_addr *a)
+{
+	union vd_addr m = *a;
+
+	if (pfx->family != family)
+		return false;
+	set_addr_mask(&m, pfx->plen);
+	return memcmp(&m, &pfx->addr, sizeof(m)) == 0;
+}
+
+static bool match_addr(const struct match_addr *m, const struct policy_sets *sets,
+		       const struct pkt *p, const union vd_addr *a)
+{
+	bool hit = false;
+	size_t i;
+
+	if (!m->present)
+		return true;
+	if (m->set >= 0)
+		hit = set_has_addr(sets->set[m->set], p->family, a);
+	for (i = 0; !hit && i < m->n; i++)
+		hit = prefix_has(&m->pfx[i], p->family, a);
+	return hit != m->neg;
+}
+
+static bool match_ports(const struct match_ports *m, const struct policy_sets *sets,
+			const struct pkt *p, uint16_t port)
+{
+	bool hit = false;
+	size_t i;
+
+	if (!m->present)
+		return true;
+	if (!(p->flags & PKT_F_PORTS))
+		return false;
+	if (m->set >= 0)
+		hit = set_has_port(sets->set[m->set], port);
+	for (i = 0; !hit && i < m->n; i++)
+		hit = port >= m->range[i].lo && port <= m->range[i].hi;
+	return hit != m->neg;
+}
+
+static bool match_iface(const struct match_iface *m, uint32_t ifindex)
+{
+	if (!m->present)
+		return true;
+	return (m->ifindex != 0 && m->ifindex == ifindex) != m->neg;
+}
+
+static bool rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
+			 const struct pkt *p)
+{
+	if (r->family && r->family != p->family)
+		return false;
+	if (r->proto >= 0 && r->proto != p->proto)
+		return false;
+	if (r->icmp_type >= 0 &&
+	    (!(p->flags & PKT_F_ICMP) || r->icmp_type != p->icmp_type))
+		return false;
+	if (r->icmp_code >= 0 &&
+	    (!(p->flags & PKT_F_ICMP) || r->icmp_code != p->icmp_code))
+		return false;
+	return match_iface(&r->iif, p->iif) &&
+	       match_iface(&r->oif, p->oif) &&
+	       match_ports(&r->dport, sets, p, p->dport) &&
+	       match_ports(&r->sport, sets, p, p->sport) &&
+	       match_addr(&r->src, sets, p, &p->src) &&
+	       match_addr(&r->dst, sets, p, &p->dst);
+}
+
+void policy_eval(const struct policy *pol, const struct policy_sets *sets,
+		 const struct pkt *p, struct policy_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nrules; i++) {
+		if (rule_matches(&pol->rules[i], sets, p)) {
+			v->action = pol->rules[i].action;
+			v->mark = pol->rules[i].mark;
+			v->rule = (int)i;
+			return;
+		}
+	}
+	v->action = pol->dflt;
+	v->mark = 0;
+	v->rule = -1;
+}
+
+static void resolve_iface(struct match_iface *m)
+{
+	if (m->present)
+		m->ifindex = if_nametoindex(m->name);
+}
+
+void policy_resolve_ifaces(struct policy *pol)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nrules; i++) {
+		resolve_iface(&pol->rules[i].iif);
+		resolve_iface(&pol->rules[i].oif);
+	}
+}
+
+void policy_free(struct policy *pol)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nsets; i++)
+		free(pol->sets[i].name);
+	for (i = 0; i < pol->nrules; i++) {
+		free(pol->rules[i].src.pfx);
+		free(pol->rules[i].dst.pfx);
+		free(pol->rules[i].sport.range);
+		free(pol->rules[i].dport.range);
+	}
+	free(pol->sets);
+	free(pol->rules);
+	memset(pol, 0, sizeof(*pol));
+}
+
+const char *policy_action_name(enum policy_action a)
+{
+	static const char *const names[] = {
+		[ACT_ACCEPT] = "accept", [ACT_DROP] = "drop",
+		[ACT_REJECT] = "reject", [ACT_MARK] = "mark",
+	};
+
+	return names[a];
+}

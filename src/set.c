@@ -1,0 +1,250 @@
+/* set.c - in-memory address and port sets.
+ *
+ * Address sets keep one open-addressing hash table per prefix length that
+ * occurs in the set; a lookup probes the tables from the longest prefix
+ * down, so a hash:ip set costs one probe and a hash:net set one probe per
+ * distinct prefix length (ipset's own hash:net does the same in the
+ * kernel). Port sets are a 64 Kibit bitmap. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "set.h"
+
+struct plen_table {
+	unsigned int plen;
+	size_t count;
+	size_t mask;		/* capacity - 1; capacity is a power of two */
+	union vd_addr *slot;
+	uint8_t *used;
+};
+
+struct vset {
+	enum set_type type;
+	uint8_t family;
+	size_t count;
+	size_t ntables;
+	struct plen_table table[129];	/* sorted by plen, longest first */
+	uint64_t *ports;		/* bitmap:port */
+};
+
+static const char *const set_type_names[] = {
+	[SET_HASH_IP] = "hash:ip",
+	[SET_HASH_NET] = "hash:net",
+	[SET_BITMAP_PORT] = "bitmap:port",
+};
+
+const char *set_type_name(enum set_type t)
+{
+	return set_type_names[t];
+}
+
+int set_type_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(set_type_names) / sizeof(set_type_names[0]); i++)
+		if (strcmp(name, set_type_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool set_type_is_addr(enum set_type t)
+{
+	return t != SET_BITMAP_PORT;
+}
+
+struct vset *set_new(enum set_type type, uint8_t family)
+{
+	struct vset *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->type = type;
+	s->family = family;
+	if (type == SET_BITMAP_PORT) {
+		s->ports = calloc(65536 / 64, sizeof(uint64_t));
+		if (!s->ports) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void set_free(struct vset *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->ntables; i++) {
+		free(s->table[i].slot);
+		free(s->table[i].used);
+	}
+	free(s->ports);
+	free(s);
+}
+
+void set_addr_mask(union vd_addr *a, unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		if (plen >= 8) {
+			plen -= 8;
+			continue;
+		}
+		a->b[i] &= (uint8_t)(0xff00u >> plen);
+		plen = 0;
+	}
+}
+
+static size_t set_hash(const union vd_addr *a)
+{
+	uint64_t h = ((uint64_t)a->w[0] << 32 | a->w[1]) * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)a->w[2] << 32 | a->w[3]) * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool table_find(const struct plen_table *t, const union vd_addr *key)
+{
+	size_t i = set_hash(key) & t->mask;
+
+	if (!t->used)
+		return false;
+	while (t->used[i]) {
+		if (memcmp(&t->slot[i], key, sizeof(*key)) == 0)
+			return true;
+		i = (i + 1) & t->mask;
+	}
+	return false;
+}
+
+static void table_insert(struct plen_table *t, const union vd_addr *key)
+{
+	size_t i = set_hash(key) & t->mask;
+
+	while (t->used[i])
+		i = (i + 1) & t->mask;
+	t->slot[i] = *key;
+	t->used[i] = 1;
+	t->count++;
+}
+
+/* Keeps the load factor at most one half. */
+static int table_grow(struct plen_table *t)
+{
+	struct plen_table bigger = *t;
+	size_t cap = t->slot ? (t->mask + 1) * 2 : 16;
+	size_t i;
+
+	bigger.slot = calloc(cap, sizeof(*bigger.slot));
+	bigger.used = calloc(cap, 1);
+	if (!bigger.slot || !bigger.used) {
+		free(bigger.slot);
+		free(bigger.used);
+		errno = ENOMEM;
+		return -1;
+	}
+	bigger.mask = cap - 1;
+	bigger.count = 0;
+	for (i = 0; t->slot && i <= t->mask; i++)
+		if (t->used[i])
+			table_insert(&bigger, &t->slot[i]);
+	free(t->slot);
+	free(t->used);
+	*t = bigger;
+	return 0;
+}
+
+static struct plen_table *set_table_for(struct vset *s, unsigned int plen)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntables && s->table[i].plen >= plen; i++)
+		if (s->table[i].plen == plen)
+			return &s->table[i];
+	memmove(&s->table[i + 1], &s->table[i], (s->ntables - i) * sizeof(s->table[0]));
+	memset(&s->table[i], 0, sizeof(s->table[i]));
+	s->table[i].plen = plen;
+	s->ntables++;
+	return &s->table[i];
+}
+
+int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
+{
+	unsigned int max = s->family == AF_INET ? 32 : 128;
+	struct plen_table *t;
+	union vd_addr key = *a;
+
+	if (!set_type_is_addr(s->type) || plen > max) {
+		errno = EINVAL;
+		return -1;
+	}
+	set_addr_mask(&key, plen);
+	t = set_table_for(s, plen);
+	if (t->slot && table_find(t, &key))
+		return 0;
+	if ((!t->slot || (t->count + 1) * 2 > t->mask + 1) && table_grow(t) < 0)
+		return -1;
+	table_insert(t, &key);
+	s->count++;
+	return 0;
+}
+
+int set_add_ports(struct vset *s, uint16_t lo, uint16_t hi)
+{
+	uint32_t p;
+
+	if (s->type != SET_BITMAP_PORT || lo > hi) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (p = lo; p <= hi; p++) {
+		if (!(s->ports[p / 64] & (1ull << (p % 64))))
+			s->count++;
+		s->ports[p / 64] |= 1ull << (p % 64);
+	}
+	return 0;
+}
+
+bool set_has_addr(const struct vset *s, uint8_t family, const union vd_addr *a)
+{
+	union vd_addr key;
+	size_t i;
+
+	if (family != s->family)
+		return false;
+	for (i = 0; i < s->ntables; i++) {
+		key = *a;
+		set_addr_mask(&key, s->table[i].plen);
+		if (table_find(&s->table[i], &key))
+			return true;
+	}
+	return false;
+}
+
+bool set_has_port(const struct vset *s, uint16_t port)
+{
+	return s->ports && (s->ports[port / 64] >> (port % 64)) & 1;
+}
+
+enum set_type set_get_type(const struct vset *s)
+{
+	return s->type;
+}
+
+uint8_t set_get_family(const struct vset *s)
+{
+	return s->family;
+}
+
+size_t set_count(const struct vset *s)
+{
+	return s->count;
+}

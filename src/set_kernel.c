@@ -1,0 +1,258 @@
+/* set_kernel.c - reads and creates kernel ipsets through libipset.
+ *
+ * libipset has no call that hands back a set's members as data; its
+ * listing goes through an output callback, in the same "save" format that
+ * `ipset save` prints and `ipset restore` reads. We capture that text and
+ * parse it: it is the stable, documented interface of the library. This
+ * runs on the control path only, never per packet. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libipset/ipset.h>
+
+#include "set_kernel.h"
+
+struct capture {
+	char *out;		/* the command's output */
+	size_t outlen;
+	FILE *outf;
+	char msg[512];		/* libipset's error message */
+};
+
+static int capture_out(struct ipset_session *session, void *p, const char *fmt, ...)
+{
+	struct capture *cap = p;
+	va_list ap;
+
+	(void)session;
+	va_start(ap, fmt);
+	vfprintf(cap->outf, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int capture_custom_err(struct ipset *ipset, void *p, int status, const char *fmt, ...)
+{
+	struct capture *cap = p;
+	va_list ap;
+
+	(void)ipset;
+	va_start(ap, fmt);
+	vsnprintf(cap->msg, sizeof(cap->msg), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static int capture_std_err(struct ipset *ipset, void *p)
+{
+	struct capture *cap = p;
+	struct ipset_session *session = ipset_session(ipset);
+	const char *msg = ipset_session_report_msg(session);
+
+	snprintf(cap->msg, sizeof(cap->msg), "%s", msg ? msg : "unknown ipset error");
+	ipset_session_report_reset(session);
+	return -1;
+}
+
+/* Runs one ipset command (as argv) and captures its output and error. */
+static int ipset_run(struct capture *cap, int argc, const char *const *args)
+{
+	char *argv[16];
+	struct ipset *ipset;
+	int i, ret = -1;
+
+	cap->msg[0] = '\0';
+	free(cap->out);
+	cap->out = NULL;
+	cap->outf = open_memstream(&cap->out, &cap->outlen);
+	ipset = ipset_init();
+	if (!cap->outf || !ipset) {
+		snprintf(cap->msg, sizeof(cap->msg), "cannot start libipset: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < argc && i < 15; i++)
+		argv[i] = (char *)args[i];
+	argv[i] = NULL;
+	ipset_custom_printf(ipset, capture_custom_err, capture_std_err, capture_out, cap);
+	ret = ipset_parse_argv(ipset, argc, argv);
+out:
+	if (ipset)
+		ipset_fini(ipset);
+	if (cap->outf)
+		fclose(cap->outf);
+	cap->outf = NULL;
+	return ret;
+}
+
+static int add_member(struct vset *s, const char *elem, char *err, size_t errlen)
+{
+	char buf[160], *slash, *dash;
+	union vd_addr a;
+	unsigned long plen, lo, hi;
+
+	snprintf(buf, sizeof(buf), "%s", elem);
+	if (set_get_type(s) == SET_BITMAP_PORT) {
+		dash = strchr(buf, '-');
+		if (dash)
+			*dash++ = '\0';
+		lo = strtoul(buf, NULL, 10);
+		hi = dash ? strtoul(dash, NULL, 10) : lo;
+		if (lo > 65535 || hi > 65535 || set_add_ports(s, (uint16_t)lo, (uint16_t)hi) < 0)
+			goto bad;
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(set_get_family(s), buf, a.b) != 1)
+		goto bad;
+	plen = set_get_family(s) == AF_INET ? 32 : 128;
+	if (slash)
+		plen = strtoul(slash, NULL, 10);
+	if (set_add_addr(s, &a, (unsigned int)plen) < 0)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "cannot read member '%s'", elem);
+	return -1;
+}
+
+/* Parses "create NAME TYPE family F ..." and "add NAME ELEM [opts]". */
+static int parse_save(const struct policy_set *decl, const char *text, struct vset **out,
+		      char *err, size_t errlen)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	struct vset *s = NULL;
+	int ret = -1;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char cmd[16], name[64], arg[128], fam[16] = "";
+
+		if (sscanf(line, "%15s %63s %127s", cmd, name, arg) != 3)
+			continue;
+		if (strcmp(cmd, "create") == 0) {
+			const char *f = strstr(line, " family ");
+
+			if (f)
+				sscanf(f, " family %15s", fam);
+			if (strcmp(arg, set_type_name(decl->type)) != 0 ||
+			    (decl->family && strcmp(fam, decl->family == AF_INET ? "inet" : "inet6") != 0)) {
+				snprintf(err, errlen, "kernel set '%s' is %s%s%s, but the policy declares %s%s;"
+					 " rename one of them or destroy the kernel set (ipset destroy %s)",
+					 decl->name, arg, fam[0] ? " family " : "", fam, set_type_name(decl->type),
+					 decl->family ? (decl->family == AF_INET ? " family inet" : " family inet6") : "",
+					 decl->name);
+				goto out;
+			}
+			s = set_new(decl->type, decl->family);
+			if (!s) {
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+		} else if (strcmp(cmd, "add") == 0 && s) {
+			/* "nomatch" entries are exceptions inside a hash:net; the
+			 * userspace copy does not model them yet: skip, never widen. */
+			if (strstr(line, " nomatch"))
+				continue;
+			if (add_member(s, arg, err, errlen) < 0)
+				goto out;
+		}
+	}
+	if (!s) {
+		snprintf(err, errlen, "ipset printed no header for set '%s'", decl->name);
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	ret = 0;
+out:
+	set_free(s);
+	free(copy);
+	return ret;
+}
+
+static int create_set(struct capture *cap, const struct policy_set *decl)
+{
+	char range[16];
+	const char *argv[8] = { "ipset", "create", decl->name, set_type_name(decl->type) };
+	int argc = 4;
+
+	if (decl->type == SET_BITMAP_PORT) {
+		snprintf(range, sizeof(range), "%u-%u", decl->port_lo, decl->port_hi);
+		argv[argc++] = "range";
+		argv[argc++] = range;
+	} else {
+		argv[argc++] = "family";
+		argv[argc++] = decl->family == AF_INET ? "inet" : "inet6";
+	}
+	return ipset_run(cap, argc, argv);
+}
+
+int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err, size_t errlen)
+{
+	const char *list[] = { "ipset", "save", decl->name };
+	struct capture cap = { 0 };
+	int ret = -1;
+
+	if (ipset_run(&cap, 3, list) < 0) {
+		if (!strstr(cap.msg, "does not exist")) {
+			snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, cap.msg);
+			goto out;
+		}
+		if (create_set(&cap, decl) < 0) {
+			snprintf(err, errlen, "cannot create ipset '%s': %s", decl->name, cap.msg);
+			goto out;
+		}
+		if (ipset_run(&cap, 3, list) < 0) {
+			snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, cap.msg);
+			goto out;
+		}
+	}
+	ret = parse_save(decl, cap.out ? cap.out : "", out, err, errlen);
+out:
+	free(cap.out);
+	return ret;
+}
+
+int set_kernel_load_all(const struct policy *pol, struct policy_sets *sets, char *err, size_t errlen)
+{
+	size_t i;
+
+	sets->n = 0;
+	sets->set = calloc(pol->nsets ? pol->nsets : 1, sizeof(*sets->set));
+	if (!sets->set) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < pol->nsets; i++) {
+		if (set_kernel_load(&pol->sets[i], &sets->set[i], err, errlen) < 0) {
+			set_kernel_free_all(sets);
+			return -1;
+		}
+		sets->n++;
+	}
+	return 0;
+}
+
+void set_kernel_free_all(struct policy_sets *sets)
+{
+	size_t i;
+
+	for (i = 0; i < sets->n; i++)
+		set_free(sets->set[i]);
+	free(sets->set);
+	sets->set = NULL;
+	sets->n = 0;
+}

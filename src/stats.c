@@ -1,0 +1,64 @@
+/* stats.c - counters, and the kernel's own counters for our queue. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "stats.h"
+
+void stats_publish(struct stats *s, const uint64_t local[ST_COUNT])
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		atomic_store_explicit(&s->v[i], local[i], memory_order_relaxed);
+}
+
+/* Columns: queue, portid, queue_total, copy_mode, copy_range,
+ * queue_dropped, user_dropped, id_sequence, 1. Matching the portid too
+ * makes sure the line is ours, not a queue someone else bound. */
+int stats_kernel_read(uint16_t queue, uint32_t portid, struct stats_kernel *k)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+	unsigned int q, pid, total, mode, range, qd, ud, seq;
+
+	memset(k, 0, sizeof(*k));
+	if (!f)
+		return -1;
+	while (fscanf(f, "%u %u %u %u %u %u %u %u %*u", &q, &pid, &total, &mode, &range,
+		      &qd, &ud, &seq) == 8) {
+		if (q != queue || (portid && pid != portid))
+			continue;
+		k->found = 1;
+		k->portid = pid;
+		k->queue_total = total;
+		k->queue_dropped = qd;
+		k->user_dropped = ud;
+		k->id_sequence = seq;
+	}
+	fclose(f);
+	return k->found ? 0 : -1;
+}
+
+void stats_format(const struct stats *s, uint16_t queue, const struct stats_kernel *k,
+		  char *buf, size_t len)
+{
+	uint64_t v[ST_COUNT];
+	int i, n;
+
+	for (i = 0; i < ST_COUNT; i++)
+		v[i] = atomic_load_explicit(&s->v[i], memory_order_relaxed);
+	n = snprintf(buf, len,
+		     "queue %u: packets %lu accept %lu drop %lu reject %lu mark %lu default %lu"
+		     " malformed %lu no-id %lu reject-untracked %lu | verdict-msgs %lu batch-msgs %lu"
+		     " recv-calls %lu send-calls %lu | enobufs %lu truncated %lu send-errors %lu"
+		     " kernel-errors %lu",
+		     queue, v[ST_PACKETS], v[ST_ACCEPT], v[ST_DROP], v[ST_REJECT], v[ST_MARK],
+		     v[ST_DEFAULT], v[ST_MALFORMED], v[ST_NO_ID], v[ST_REJECT_UNTRACKED],
+		     v[ST_VERDICT_MSGS], v[ST_BATCH_MSGS], v[ST_RECV_CALLS], v[ST_SEND_CALLS],
+		     v[ST_ENOBUFS], v[ST_TRUNCATED], v[ST_SEND_ERRORS], v[ST_KERNEL_ERRORS]);
+	if (k && k->found && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n,
+			 " | kernel: waiting %u queue-dropped %u user-dropped %u id-sequence %u",
+			 k->queue_total, k->queue_dropped, k->user_dropped, k->id_sequence);
+}

@@ -1,0 +1,314 @@
+/* verdictd.c - the daemon: reads the configuration, loads the sets,
+ * starts one worker per queue and turns signals into events. It only wires
+ * modules together; the packet path is in worker.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "rules.h"
+#include "set_kernel.h"
+#include "worker.h"
+
+#define DEFAULT_CONFIG "/etc/verdictd.conf"
+
+struct options {
+	const char *config;
+	const char *queues;
+	const char *cpus;
+	const char *print_rules;
+	int test;
+	int fail_open;		/* -1: as configured */
+	int verbose;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: verdictd [OPTION]...\n"
+		"Judge the new connections netfilter queues (iptables -j NFQUEUE) against an\n"
+		"ipset-backed policy, and write each verdict into the conntrack mark.\n\n"
+		"  -c, --config FILE       configuration and policy (default " DEFAULT_CONFIG ")\n"
+		"  -t, --test              check the configuration, print a summary, exit\n"
+		"  -q, --queue N|N-M       queue(s) to bind, one worker thread each\n"
+		"      --cpus LIST         pin worker i to the i-th CPU of LIST (e.g. 0,1)\n"
+		"      --fail-open         accept, not drop, when the queue is full\n"
+		"      --print-rules=ipv4|ipv6  print the fixed iptables rule set and exit\n"
+		"  -v, --verbose           log more\n"
+		"  -h, --help              this help\n"
+		"  -V, --version           print the version\n\n"
+		"See verdictd(8) and verdictd.conf(5).\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "fail-open", no_argument, NULL, OPT_FAIL_OPEN },
+		{ "print-rules", required_argument, NULL, OPT_PRINT_RULES },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->fail_open = -1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:tq:vhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 't': o->test = 1; break;
+		case 'q': o->queues = optarg; break;
+		case OPT_CPUS: o->cpus = optarg; break;
+		case OPT_FAIL_OPEN: o->fail_open = 1; break;
+		case OPT_PRINT_RULES: o->print_rules = optarg; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("verdictd %s\n", PACKAGE_VERSION); exit(0);
+		case ':':
+			fprintf(stderr, "verdictd: option '%s' needs a value; see verdictd --help\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "verdictd: unknown option '%s'; see verdictd --help\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "verdictd: unexpected argument '%s'; see verdictd --help\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Command line options override the file's. */
+static int apply_args(const struct options *o, struct conf *c)
+{
+	if (o->queues && conf_parse_queues(o->queues, &c->queue_first, &c->queue_last) < 0) {
+		fprintf(stderr, "verdictd: --queue %s: expected N or N-M (at most %d queues)\n",
+			o->queues, CONF_MAX_QUEUES);
+		return -1;
+	}
+	if (o->cpus) {
+		char *copy = strdup(o->cpus), *tok, *save = NULL, *end;
+
+		c->ncpus = 0;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			long v = strtol(tok, &end, 10);
+
+			if (*end || v < 0 || v >= CONF_MAX_CPUS || c->ncpus == CONF_MAX_CPUS) {
+				fprintf(stderr, "verdictd: --cpus: '%s' is not a CPU number\n", tok);
+				free(copy);
+				return -1;
+			}
+			c->cpus[c->ncpus++] = (int)v;
+		}
+		free(copy);
+	}
+	if (o->fail_open >= 0)
+		c->fail_open = o->fail_open;
+	return 0;
+}
+
+/* Root, or at least CAP_NET_ADMIN (bit 12 of the effective set). */
+static int have_net_admin(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (geteuid() == 0 || !f) {
+		if (f)
+			fclose(f);
+		return geteuid() == 0;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> 12) & 1;
+}
+
+static void log_stats(struct worker *w, size_t n, int at_exit)
+{
+	char line[1024];
+	struct stats_kernel k;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (at_exit)
+			k = w[i].kernel_at_exit;
+		else
+			stats_kernel_read(w[i].queue, mnl_socket_get_portid(w[i].nl), &k);
+		stats_format(&w[i].stats, w[i].queue, &k, line, sizeof(line));
+		log_info("%s%s", at_exit ? "final: " : "", line);
+	}
+}
+
+/* Waits for signals: SIGUSR1 logs counters, SIGTERM/SIGINT stop. */
+static void run_until_signal(int sfd, struct worker *w, size_t n)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t r = read(sfd, &si, sizeof(si));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof(si))
+			return;
+		if (si.ssi_signo == SIGUSR1)
+			log_stats(w, n, 0);
+		else if (si.ssi_signo == SIGHUP)
+			log_warn("SIGHUP: reloading is not supported yet; restart to apply changes");
+		else {
+			log_info("signal %u: draining queues and stopping", si.ssi_signo);
+			return;
+		}
+	}
+}
+
+static size_t total_members(const struct policy_sets *sets)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; i < sets->n; i++)
+		sum += set_count(sets->set[i]);
+	return sum;
+}
+
+static int run_daemon(struct conf *c)
+{
+	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, started = 0, i;
+	struct policy_sets sets = { 0 };
+	struct worker *w = NULL;
+	char err[512];
+	int sfd = -1, stop_fd = -1, ret = 1;
+	uint64_t one = 1;
+	sigset_t mask;
+
+	if (!have_net_admin()) {
+		log_err("verdictd needs CAP_NET_ADMIN to bind queues and read ipsets: run it as root");
+		return 1;
+	}
+	if (set_kernel_load_all(&c->policy, &sets, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	policy_resolve_ifaces(&c->policy);
+	/* Signals are blocked in every thread and read from a signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	stop_fd = eventfd(0, EFD_CLOEXEC);
+	w = calloc(nq, sizeof(*w));
+	if (sfd < 0 || stop_fd < 0 || !w) {
+		log_err("cannot set up signals: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < nq; i++) {
+		int cpu = c->ncpus ? c->cpus[i % c->ncpus] : -1;
+
+		if (worker_init(&w[i], (uint16_t)(c->queue_first + i), cpu, c, &sets, stop_fd,
+				err, sizeof(err)) < 0) {
+			log_err("%s", err);
+			goto stop;
+		}
+		if (worker_start(&w[i]) != 0) {
+			log_err("cannot start the worker of queue %zu", c->queue_first + i);
+			nfq_sock_close(w[i].nl, w[i].queue);
+			goto stop;
+		}
+		started++;
+	}
+	log_info("ready: queues %u-%u, transport socket, %zu rules, %zu sets (%zu members),"
+		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, c->policy.nrules,
+		 sets.n, total_members(&sets), policy_action_name(c->policy.dflt), c->mark_mask,
+		 c->fail_open ? ", fail-open" : "");
+	run_until_signal(sfd, w, nq);
+	ret = 0;
+stop:
+	if (write(stop_fd, &one, sizeof(one)) < 0)
+		log_err("cannot signal the workers: %s", strerror(errno));
+	for (i = 0; i < started; i++)
+		worker_finish(&w[i]);
+	log_stats(w, started, 1);
+out:
+	free(w);
+	if (sfd >= 0)
+		close(sfd);
+	if (stop_fd >= 0)
+		close(stop_fd);
+	set_kernel_free_all(&sets);
+	return ret;
+}
+
+static void print_summary(const struct conf *c)
+{
+	printf("%s: ok: queues %u-%u, %zu sets, %zu rules, default %s\n", c->path,
+	       c->queue_first, c->queue_last, c->policy.nsets, c->policy.nrules,
+	       policy_action_name(c->policy.dflt));
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct conf c;
+	int ret = 1;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	if (o.verbose)
+		log_set_level(LOG_LVL_DEBUG);
+	conf_init(&c);
+	if (o.print_rules && strcmp(o.print_rules, "ipv4") != 0 && strcmp(o.print_rules, "ipv6") != 0) {
+		fprintf(stderr, "verdictd: --print-rules takes ipv4 or ipv6, not '%s'\n", o.print_rules);
+		return 2;
+	}
+	/* --print-rules works without a file: the defaults then. */
+	if (!(o.print_rules && !o.config)) {
+		const char *path = o.config ? o.config : DEFAULT_CONFIG;
+		int errors = conf_load_file(&c, path, stderr);
+
+		if (errors) {
+			fprintf(stderr, "verdictd: %s: %d error%s; %s\n", path, errors, errors == 1 ? "" : "s",
+				o.test ? "fix them" : "not starting");
+			goto out;
+		}
+	}
+	if (apply_args(&o, &c) < 0)
+		goto out;
+	if (o.print_rules) {
+		rules_print(stdout, &c, strcmp(o.print_rules, "ipv6") == 0 ? AF_INET6 : AF_INET);
+		ret = 0;
+	} else if (o.test) {
+		print_summary(&c);
+		ret = 0;
+	} else {
+		ret = run_daemon(&c);
+	}
+out:
+	conf_free(&c);
+	return ret;
+}

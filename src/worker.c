@@ -1,0 +1,295 @@
+/* worker.c - the packet path.
+ *
+ *   transport recv (a batch of datagrams)
+ *     -> nfq_packet_parse (each NFQNL_MSG_PACKET)
+ *     -> pkt_parse (IP and transport headers)
+ *     -> policy_eval (first match)
+ *     -> worker_decide (netfilter verdict + conntrack mark)
+ *     -> nfq_verdicts_add (batched)
+ *   transport send (all verdicts of the batch), release
+ *
+ * Every packet message that carries an id gets exactly one verdict: the
+ * policy's, or the on-error verdict when its bytes cannot be read. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+
+#include "log.h"
+#include "pkt.h"
+#include "worker.h"
+
+void worker_decide(const struct conf *c, const struct nfq_packet *np,
+		   const struct policy_verdict *pv, struct worker_decision *d)
+{
+	static const enum conf_ct_code code_of[] = {
+		[ACT_ACCEPT] = CT_CODE_ACCEPT, [ACT_MARK] = CT_CODE_ACCEPT,
+		[ACT_DROP] = CT_CODE_DROP, [ACT_REJECT] = CT_CODE_REJECT,
+	};
+	static const enum stat_id stat_of[] = {
+		[ACT_ACCEPT] = ST_ACCEPT, [ACT_MARK] = ST_MARK,
+		[ACT_DROP] = ST_DROP, [ACT_REJECT] = ST_REJECT,
+	};
+	uint32_t code_mask = conf_code_mask(c->mark_mask);
+	uint32_t want = conf_code_bits(c->mark_mask, code_of[pv->action]);
+
+	if (pv->action == ACT_MARK)
+		want |= pv->mark;
+	d->stat = stat_of[pv->action];
+	d->has_mark = 0;
+	d->mark.value = want;
+	d->mark.mask = c->mark_mask;
+	switch (pv->action) {
+	case ACT_ACCEPT:
+	case ACT_MARK:
+		d->verdict = NF_ACCEPT;
+		break;
+	case ACT_DROP:
+		d->verdict = NF_DROP;
+		/* An unconfirmed conntrack entry dies with its packet: a mark
+		 * on it would be lost work, and leaving it out lets a run of
+		 * drops go out as one batch verdict. */
+		if (np->has_ct && !(np->ct_status & IPS_CONFIRMED))
+			return;
+		break;
+	case ACT_REJECT:
+		/* The kernel rejects (TCP reset or ICMP error) through the
+		 * fixed connmark rule: mark the flow, then send the packet
+		 * through the hook again. Without conntrack there is no mark
+		 * to carry the decision, and a packet back here already
+		 * marked means that rule is missing: drop, never loop. */
+		if (!np->has_ct || (np->ct_mark & code_mask) == conf_code_bits(c->mark_mask, CT_CODE_REJECT)) {
+			d->verdict = NF_DROP;
+			d->stat = ST_REJECT_UNTRACKED;
+			return;
+		}
+		d->verdict = NF_REPEAT;
+		break;
+	}
+	d->has_mark = np->has_ct && (np->ct_mark & c->mark_mask) != want;
+}
+
+static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
+			       const struct nfq_ct_mark *mark);
+
+static void worker_judge(struct worker *w, const struct nfq_packet *np)
+{
+	struct policy_verdict pv;
+	struct worker_decision d;
+	struct pkt p;
+
+	p.iif = np->iif;
+	p.oif = np->oif;
+	if (!np->payload || pkt_parse(&p, np->payload, np->len) < 0) {
+		w->count[ST_MALFORMED]++;
+		worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP, NULL);
+		return;
+	}
+	policy_eval(&w->conf->policy, w->sets, &p, &pv);
+	worker_decide(w->conf, np, &pv, &d);
+	w->count[d.stat]++;
+	if (pv.rule < 0)
+		w->count[ST_DEFAULT]++;
+	worker_add_verdict(w, np->id, d.verdict, d.has_mark ? &d.mark : NULL);
+}
+
+/* Sends the verdict buffer. A refused send is retried: the packets stay
+ * queued in the kernel until they get their verdict. */
+static void worker_flush(struct worker *w)
+{
+	size_t len = nfq_verdicts_finish(&w->vd);
+	int tries;
+
+	if (len == 0)
+		return;
+	for (tries = 0; tries < 100; tries++) {
+		if (w->tp->ops->send(w->tp, w->vd.buf, len) == 0)
+			break;
+		if (errno != ENOBUFS && errno != ENOMEM && errno != EAGAIN && errno != EINTR) {
+			log_err("queue %u: cannot send verdicts: %s", w->queue, strerror(errno));
+			break;
+		}
+		usleep(1000);
+	}
+	if (tries > 0)
+		w->count[ST_SEND_ERRORS] += (uint64_t)tries;
+	nfq_verdicts_reset(&w->vd);
+}
+
+static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
+			       const struct nfq_ct_mark *mark)
+{
+	if (nfq_verdicts_add(&w->vd, id, verdict, mark) < 0) {
+		worker_flush(w);
+		nfq_verdicts_add(&w->vd, id, verdict, mark);
+	}
+}
+
+static void worker_datagram(struct worker *w, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct nfq_packet np;
+	int remain = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, remain); nlh = mnl_nlmsg_next(nlh, &remain)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error != 0)
+				w->count[ST_KERNEL_ERRORS]++;
+			continue;
+		}
+		if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFQNL_MSG_PACKET)
+			continue;
+		w->count[ST_PACKETS]++;
+		if (nfq_packet_parse(nlh, &np) < 0) {
+			w->count[ST_NO_ID]++;
+			continue;
+		}
+		worker_judge(w, &np);
+	}
+}
+
+static void worker_publish(struct worker *w)
+{
+	w->count[ST_VERDICT_MSGS] = w->vd.msgs;
+	w->count[ST_BATCH_MSGS] = w->vd.batch_msgs;
+	w->count[ST_RECV_CALLS] = w->tp->count.recv_calls;
+	w->count[ST_SEND_CALLS] = w->tp->count.send_calls;
+	w->count[ST_ENOBUFS] = w->tp->count.enobufs;
+	w->count[ST_TRUNCATED] = w->tp->count.truncated;
+	stats_publish(&w->stats, w->count);
+}
+
+/* One receive batch, judged and answered. Returns datagrams received. */
+static int worker_pump(struct worker *w, struct tp_batch *b)
+{
+	size_t i;
+	int n = w->tp->ops->recv(w->tp, b);
+
+	if (n < 0) {
+		log_err("queue %u: receive failed: %s", w->queue, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < b->n; i++)
+		worker_datagram(w, b->dgram[i].iov_base, b->dgram[i].iov_len);
+	worker_flush(w);
+	w->tp->ops->release(w->tp, b);
+	worker_publish(w);
+	return n;
+}
+
+static void worker_pin(struct worker *w)
+{
+	cpu_set_t set;
+	int err;
+
+	if (w->cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (err)
+		log_warn("queue %u: cannot run on CPU %d: %s", w->queue, w->cpu, strerror(err));
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct tp_batch *b = malloc(sizeof(*b));
+	struct pollfd pfd[2] = {
+		{ .fd = w->tp->ops->fd(w->tp), .events = POLLIN },
+		{ .fd = w->stop_fd, .events = POLLIN },
+	};
+	int n;
+
+	if (!b) {
+		log_err("queue %u: out of memory", w->queue);
+		return NULL;
+	}
+	worker_pin(w);
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			log_err("queue %u: poll: %s", w->queue, strerror(errno));
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		/* Keep reading while batches come full, then wait again. */
+		while ((n = worker_pump(w, b)) == (int)w->conf->batch)
+			;
+		if (n < 0)
+			break;
+	}
+	/* Drain: answer everything already delivered before unbinding,
+	 * which makes the kernel drop what is still queued. */
+	while (worker_pump(w, b) > 0)
+		;
+	stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), &w->kernel_at_exit);
+	free(b);
+	return NULL;
+}
+
+int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
+		const struct policy_sets *sets, int stop_fd, char *err, size_t errlen)
+{
+	/* Room for a batch of the largest verdicts, plus the run closers. */
+	size_t vsize = (c->batch + 2) * 2 * NFQ_VERDICT_MAX_LEN;
+	struct nfq_sock_err e;
+
+	memset(w, 0, sizeof(*w));
+	w->queue = queue;
+	w->cpu = cpu;
+	w->conf = c;
+	w->sets = sets;
+	w->stop_fd = stop_fd;
+	w->vbuf = malloc(vsize);
+	if (!w->vbuf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	nfq_verdicts_init(&w->vd, w->vbuf, vsize, queue);
+	w->nl = nfq_sock_open(queue, c, &e);
+	if (!w->nl) {
+		snprintf(err, errlen, "%s", e.msg);
+		goto fail;
+	}
+	/* A slot holds one packet message: the copied bytes plus attributes. */
+	w->tp = transport_socket_open(w->nl, c->batch, c->copy_range + 4096);
+	if (!w->tp) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	if (w->nl)
+		nfq_sock_close(w->nl, queue);
+	free(w->vbuf);
+	w->nl = NULL;
+	w->vbuf = NULL;
+	return -1;
+}
+
+int worker_start(struct worker *w)
+{
+	return pthread_create(&w->thread, NULL, worker_main, w);
+}
+
+void worker_finish(struct worker *w)
+{
+	pthread_join(w->thread, NULL);
+	w->tp->ops->close(w->tp);
+	nfq_sock_close(w->nl, w->queue);
+	free(w->vbuf);
+}

@@ -1,0 +1,98 @@
+/* test_set.c - the userspace set copies against a brute-force model. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "set.h"
+
+static union vd_addr a4(const char *s)
+{
+	union vd_addr a;
+
+	memset(&a, 0, sizeof(a));
+	inet_pton(AF_INET, s, a.b);
+	return a;
+}
+
+static union vd_addr a6(const char *s)
+{
+	union vd_addr a;
+
+	memset(&a, 0, sizeof(a));
+	inet_pton(AF_INET6, s, a.b);
+	return a;
+}
+
+static void test_hash_ip(void)
+{
+	struct vset *s = set_new(SET_HASH_IP, AF_INET);
+	union vd_addr a;
+	unsigned int i;
+
+	for (i = 0; i < 10000; i++) {
+		a.w[0] = htonl(0x0a000000u + i * 7);
+		a.w[1] = a.w[2] = a.w[3] = 0;
+		CHECK(set_add_addr(s, &a, 32) == 0, "add %u", i);
+	}
+	CHECK(set_count(s) == 10000, "count %zu", set_count(s));
+	for (i = 0; i < 70000; i++) {
+		a.w[0] = htonl(0x0a000000u + i);
+		CHECK(set_has_addr(s, AF_INET, &a) == (i % 7 == 0 && i / 7 < 10000), "lookup %u", i);
+	}
+	a = a4("10.0.0.0");
+	CHECK(!set_has_addr(s, AF_INET6, &a), "other family never matches");
+	set_free(s);
+}
+
+static void test_hash_net(void)
+{
+	struct vset *s = set_new(SET_HASH_NET, AF_INET);
+	struct vset *s6 = set_new(SET_HASH_NET, AF_INET6);
+	union vd_addr a;
+
+	a = a4("10.0.0.0"); set_add_addr(s, &a, 8);
+	a = a4("192.168.7.0"); set_add_addr(s, &a, 24);
+	a = a4("203.0.113.9"); set_add_addr(s, &a, 32);
+	a = a4("10.1.2.3"); CHECK(set_has_addr(s, AF_INET, &a), "in /8");
+	a = a4("11.0.0.1"); CHECK(!set_has_addr(s, AF_INET, &a), "outside /8");
+	a = a4("192.168.7.255"); CHECK(set_has_addr(s, AF_INET, &a), "in /24");
+	a = a4("192.168.8.0"); CHECK(!set_has_addr(s, AF_INET, &a), "outside /24");
+	a = a4("203.0.113.9"); CHECK(set_has_addr(s, AF_INET, &a), "host");
+	a = a4("203.0.113.8"); CHECK(!set_has_addr(s, AF_INET, &a), "next to host");
+	a = a4("0.0.0.0"); CHECK(set_add_addr(s, &a, 33) < 0, "plen 33 refused");
+
+	a = a6("2001:db8:1::"); set_add_addr(s6, &a, 48);
+	a = a6("2001:db8:1:ffff::1"); CHECK(set_has_addr(s6, AF_INET6, &a), "in /48");
+	a = a6("2001:db8:2::1"); CHECK(!set_has_addr(s6, AF_INET6, &a), "outside /48");
+	a = a6("::"); CHECK(set_add_addr(s6, &a, 0) == 0, "add ::/0");
+	a = a6("fe80::1"); CHECK(set_has_addr(s6, AF_INET6, &a), "::/0 holds everything");
+	set_free(s);
+	set_free(s6);
+}
+
+static void test_ports(void)
+{
+	struct vset *s = set_new(SET_BITMAP_PORT, 0);
+	union vd_addr a = a4("1.2.3.4");
+
+	CHECK(set_add_ports(s, 80, 80) == 0 && set_add_ports(s, 8000, 8080) == 0, "add");
+	CHECK(set_add_ports(s, 10, 5) < 0, "inverted range refused");
+	CHECK(set_has_port(s, 80) && set_has_port(s, 8000) && set_has_port(s, 8080), "members");
+	CHECK(!set_has_port(s, 79) && !set_has_port(s, 8081) && !set_has_port(s, 0), "non-members");
+	CHECK(set_count(s) == 82, "count %zu", set_count(s));
+	CHECK(set_add_addr(s, &a, 32) < 0, "address into a port set refused");
+	CHECK(set_type_parse("bitmap:port") == SET_BITMAP_PORT && set_type_parse("list:set") < 0, "types");
+	set_free(s);
+}
+
+int main(void)
+{
+	test_hash_ip();
+	test_hash_net();
+	test_ports();
+	return check_report("test_set");
+}
