@@ -21,9 +21,7 @@ struct nfq_packet {
 	uint32_t iif;
 	uint32_t oif;
 	uint32_t skbinfo;	/* NFQA_SKB_* */
-	bool has_ct;
-	uint32_t ct_mark;
-	uint32_t ct_status;	/* IPS_* */
+	uint32_t mark;		/* the packet mark (skb->mark) */
 };
 
 /* Parses one NFQNL_MSG_PACKET. Returns 0, or -1 if it carries no packet
@@ -39,24 +37,21 @@ struct mnl_socket *nfq_sock_open(uint16_t queue, const struct conf *c, struct nf
 /* Unbinds our own queue (never a per-family unbind), then closes. */
 void nfq_sock_close(struct mnl_socket *nl, uint16_t queue);
 
-/* The conntrack mark to write with a verdict. */
-struct nfq_ct_mark {
-	uint32_t value;
-	uint32_t mask;
-};
-
 /* Verdicts for one queue, accumulated in a caller-owned buffer and sent
  * with one sendmsg. Packets must be added in the order they were received
- * (increasing id): a run of packets that share a verdict and carry no
- * attribute is sent as one NFQNL_MSG_VERDICT_BATCH, which covers every
- * still-queued id up to the last; any verdict that must carry a mark ends
- * the run first, so a batch never swallows a packet it should not. */
+ * (increasing id). Consecutive packets that get the same verdict and the
+ * same packet mark (or none) form a run, sent as one
+ * NFQNL_MSG_VERDICT_BATCH: the kernel applies it to every still-queued id
+ * up to the run's last, and every earlier id already had its verdict
+ * earlier in the same buffer, so the batch covers exactly the run. */
 struct nfq_verdicts {
 	char *buf;
 	size_t size;
 	size_t len;
 	uint16_t queue;
 	bool run_open;
+	bool run_has_mark;
+	uint32_t run_mark;
 	uint32_t run_last_id;
 	uint32_t run_verdict;
 	uint32_t run_count;
@@ -67,9 +62,9 @@ struct nfq_verdicts {
 #define NFQ_VERDICT_MAX_LEN 128	/* the largest one verdict message gets */
 
 void nfq_verdicts_init(struct nfq_verdicts *v, void *buf, size_t size, uint16_t queue);
-/* Returns -1 when the buffer has no room: send, reset, add again. */
-int nfq_verdicts_add(struct nfq_verdicts *v, uint32_t id, uint32_t verdict,
-		     const struct nfq_ct_mark *ct);
+/* @mark: the packet mark to set, or NULL to leave it. Returns -1 when the
+ * buffer has no room: send, reset, add again. */
+int nfq_verdicts_add(struct nfq_verdicts *v, uint32_t id, uint32_t verdict, const uint32_t *mark);
 /* Closes the open run; returns the number of bytes to send. */
 size_t nfq_verdicts_finish(struct nfq_verdicts *v);
 void nfq_verdicts_reset(struct nfq_verdicts *v);

@@ -18,7 +18,7 @@ enum stat_id {
 	ST_DEFAULT,		/* judged by the default action */
 	ST_MALFORMED,		/* unreadable: given the on-error verdict */
 	ST_NO_ID,		/* packet messages without an id: nothing to answer */
-	ST_REJECT_UNTRACKED,	/* reject without conntrack: dropped instead */
+	ST_LOOPS,		/* came back already judged: rules missing; dropped */
 	ST_VERDICT_MSGS,	/* verdict messages sent */
 	ST_BATCH_MSGS,		/* of which NFQNL_MSG_VERDICT_BATCH */
 	ST_RECV_CALLS,

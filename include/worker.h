@@ -37,9 +37,9 @@ void worker_finish(struct worker *w);
 
 /* What one packet gets: the decision in one place. Exposed for tests. */
 struct worker_decision {
-	uint32_t verdict;		/* NF_ACCEPT, NF_DROP, NF_REPEAT */
+	uint32_t verdict;		/* NF_DROP or NF_REPEAT */
 	int has_mark;
-	struct nfq_ct_mark mark;
+	uint32_t mark;			/* the packet's new mark */
 	enum stat_id stat;
 };
 void worker_decide(const struct conf *c, const struct nfq_packet *np,

@@ -11,41 +11,11 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "nfq.h"
 
 /* --- queued packets ---------------------------------------------------- */
-
-static int ct_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type == CTA_MARK || type == CTA_STATUS) {
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_OK;	/* ignore a malformed one */
-		tb[type] = attr;
-	}
-	return MNL_CB_OK;
-}
-
-/* Only the mark and status are needed per packet, so they are read with
- * libmnl in place rather than through a libnetfilter_conntrack object,
- * which would allocate and copy every attribute of every packet. */
-static void nfq_packet_parse_ct(const struct nlattr *nest, struct nfq_packet *p)
-{
-	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
-
-	if (mnl_attr_parse_nested(nest, ct_attr_cb, tb) < 0)
-		return;
-	p->has_ct = true;
-	if (tb[CTA_MARK])
-		p->ct_mark = ntohl(mnl_attr_get_u32(tb[CTA_MARK]));
-	if (tb[CTA_STATUS])
-		p->ct_status = ntohl(mnl_attr_get_u32(tb[CTA_STATUS]));
-}
 
 int nfq_packet_parse(const struct nlmsghdr *nlh, struct nfq_packet *p)
 {
@@ -69,8 +39,8 @@ int nfq_packet_parse(const struct nlmsghdr *nlh, struct nfq_packet *p)
 		p->oif = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_OUTDEV]));
 	if (attr[NFQA_SKB_INFO])
 		p->skbinfo = ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO]));
-	if (attr[NFQA_CT])
-		nfq_packet_parse_ct(attr[NFQA_CT], p);
+	if (attr[NFQA_MARK])
+		p->mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
 	return 0;
 }
 
@@ -125,7 +95,7 @@ static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struc
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
-	uint32_t flags = NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_GSO;
+	uint32_t flags = NFQA_CFG_F_GSO;
 
 	if (c->fail_open)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
@@ -227,6 +197,8 @@ static void run_close(struct nfq_verdicts *v)
 	/* A run of one is an ordinary verdict: same size, no id range. */
 	nlh = verdict_msg(v, v->run_count > 1 ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT,
 			  v->run_last_id, v->run_verdict);
+	if (v->run_has_mark)
+		nfq_nlmsg_verdict_put_mark(nlh, v->run_mark);
 	if (v->run_count > 1)
 		v->batch_msgs++;
 	v->len += NLMSG_ALIGN(nlh->nlmsg_len);
@@ -234,31 +206,20 @@ static void run_close(struct nfq_verdicts *v)
 	v->run_count = 0;
 }
 
-int nfq_verdicts_add(struct nfq_verdicts *v, uint32_t id, uint32_t verdict,
-		     const struct nfq_ct_mark *ct)
+int nfq_verdicts_add(struct nfq_verdicts *v, uint32_t id, uint32_t verdict, const uint32_t *mark)
 {
-	struct nlmsghdr *nlh;
-	struct nlattr *nest;
-
-	/* Room for closing the run and for this message. */
+	/* Room for closing the open run and the one this may open. */
 	if (v->len + 2 * NFQ_VERDICT_MAX_LEN > v->size)
 		return -1;
-	if (!ct) {
-		if (v->run_open && v->run_verdict != verdict)
-			run_close(v);
-		v->run_open = true;
-		v->run_last_id = id;
-		v->run_verdict = verdict;
-		v->run_count++;
-		return 0;
-	}
-	run_close(v);
-	nlh = verdict_msg(v, NFQNL_MSG_VERDICT, id, verdict);
-	nest = mnl_attr_nest_start(nlh, NFQA_CT);
-	mnl_attr_put_u32(nlh, CTA_MARK, htonl(ct->value));
-	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(ct->mask));
-	mnl_attr_nest_end(nlh, nest);
-	v->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	if (v->run_open && (v->run_verdict != verdict || v->run_has_mark != (mark != NULL) ||
+			    (mark && v->run_mark != *mark)))
+		run_close(v);
+	v->run_open = true;
+	v->run_last_id = id;
+	v->run_verdict = verdict;
+	v->run_has_mark = mark != NULL;
+	v->run_mark = mark ? *mark : 0;
+	v->run_count++;
 	return 0;
 }
 

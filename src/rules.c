@@ -1,38 +1,69 @@
 /* rules.c - the fixed rule set: a connmark fast path for flows already
- * judged, then one NFQUEUE rule. Its size does not depend on the policy;
- * only the queue numbers, the mark mask and the bypass choice show in it. */
+ * judged, one NFQUEUE rule for packets not yet judged, and the rules that
+ * carry out a verdict when verdictd sends a packet back with the verdict
+ * in its mark (NF_REPEAT). Its size does not depend on the policy; only
+ * the queue numbers, the mark mask and the bypass choice show in it. */
 #include "config.h"
 
 #include "rules.h"
+
+static void rules_verdicts(FILE *out, const char *match, uint32_t m, uint32_t mark_mask,
+			   const char *reject_with)
+{
+	fprintf(out,
+		"-A VERDICTD %s 0x%x/0x%x -j ACCEPT\n"
+		"-A VERDICTD %s 0x%x/0x%x -j DROP\n"
+		"-A VERDICTD -p tcp %s 0x%x/0x%x -j REJECT --reject-with tcp-reset\n"
+		"-A VERDICTD %s 0x%x/0x%x -j REJECT --reject-with %s\n",
+		match, conf_code_bits(mark_mask, CT_CODE_ACCEPT), m,
+		match, conf_code_bits(mark_mask, CT_CODE_DROP), m,
+		match, conf_code_bits(mark_mask, CT_CODE_REJECT), m,
+		match, conf_code_bits(mark_mask, CT_CODE_REJECT), m, reject_with);
+}
 
 void rules_print(FILE *out, const struct conf *c, int family)
 {
 	uint32_t m = conf_code_mask(c->mark_mask);
 	int v6 = family == AF_INET6;
+	const char *reject_with = v6 ? "icmp6-adm-prohibited" : "icmp-admin-prohibited";
+	static const char *const nd[] = {
+		"router-solicitation", "router-advertisement",
+		"neighbour-solicitation", "neighbour-advertisement",
+	};
+	size_t i;
 
 	fprintf(out,
 		"# verdictd fixed rule set (%s), made by: verdictd --print-rules=%s\n"
 		"# Load with: %s-restore --noflush < FILE\n"
-		"# Flows verdictd has judged carry the verdict in conntrack mark bits 0x%x;\n"
-		"# the kernel handles them here and only new flows reach the queue.\n"
+		"# Verdict bits 0x%x of the conntrack mark (0x%x in all are verdictd's, and\n"
+		"# the same bits of the packet mark): 1 accept, 2 drop, 3 reject, 0 not judged.\n"
 		"*filter\n"
 		":VERDICTD - [0:0]\n"
 		"-A INPUT ! -i lo -j VERDICTD\n"
-		"-A FORWARD -j VERDICTD\n"
-		"-A VERDICTD -m connmark --mark 0x%x/0x%x -j ACCEPT\n"
-		"-A VERDICTD -m connmark --mark 0x%x/0x%x -j DROP\n"
-		"-A VERDICTD -p tcp -m connmark --mark 0x%x/0x%x -j REJECT --reject-with tcp-reset\n"
-		"-A VERDICTD -m connmark --mark 0x%x/0x%x -j REJECT --reject-with %s\n",
+		"-A FORWARD -j VERDICTD\n",
 		v6 ? "IPv6" : "IPv4", v6 ? "ipv6" : "ipv4", v6 ? "ip6tables" : "iptables", m,
-		conf_code_bits(c->mark_mask, CT_CODE_ACCEPT), m,
-		conf_code_bits(c->mark_mask, CT_CODE_DROP), m,
-		conf_code_bits(c->mark_mask, CT_CODE_REJECT), m,
-		conf_code_bits(c->mark_mask, CT_CODE_REJECT), m,
-		v6 ? "icmp6-adm-prohibited" : "icmp-admin-prohibited");
+		c->mark_mask);
+	fprintf(out, "# Flows already judged: the kernel alone.\n");
+	rules_verdicts(out, "-m connmark --mark", m, c->mark_mask, reject_with);
+	if (v6) {
+		fprintf(out, "# Neighbour discovery is untracked and must never wait for a daemon.\n");
+		for (i = 0; i < sizeof(nd) / sizeof(nd[0]); i++)
+			fprintf(out, "-A VERDICTD -p ipv6-icmp -m icmp6 --icmpv6-type %s"
+				" -m hl --hl-eq 255 -j ACCEPT\n", nd[i]);
+	}
+	fprintf(out, "# Not judged yet: to verdictd.\n");
 	if (c->queue_first == c->queue_last)
-		fprintf(out, "-A VERDICTD -j NFQUEUE --queue-num %u", c->queue_first);
+		fprintf(out, "-A VERDICTD -m mark --mark 0x0/0x%x -j NFQUEUE --queue-num %u", m,
+			c->queue_first);
 	else
-		fprintf(out, "-A VERDICTD -j NFQUEUE --queue-balance %u:%u",
+		fprintf(out, "-A VERDICTD -m mark --mark 0x0/0x%x -j NFQUEUE --queue-balance %u:%u", m,
 			c->queue_first, c->queue_last);
-	fprintf(out, "%s\nCOMMIT\n", c->bypass ? " --queue-bypass" : "");
+	fprintf(out, "%s\n", c->bypass ? " --queue-bypass" : "");
+	fprintf(out,
+		"# Back from verdictd with the verdict in the packet mark: keep it for the\n"
+		"# flow, then carry it out.\n"
+		"-A VERDICTD -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
+		c->mark_mask, c->mark_mask);
+	rules_verdicts(out, "-m mark --mark", m, c->mark_mask, reject_with);
+	fprintf(out, "COMMIT\n");
 }

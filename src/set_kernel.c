@@ -72,6 +72,7 @@ static int ipset_run(struct capture *cap, int argc, const char *const *args)
 	free(cap->out);
 	cap->out = NULL;
 	cap->outf = open_memstream(&cap->out, &cap->outlen);
+	ipset_load_types();	/* the set types libipset knows; loaded once */
 	ipset = ipset_init();
 	if (!cap->outf || !ipset) {
 		snprintf(cap->msg, sizeof(cap->msg), "cannot start libipset: %s", strerror(errno));

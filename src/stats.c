@@ -50,11 +50,11 @@ void stats_format(const struct stats *s, uint16_t queue, const struct stats_kern
 		v[i] = atomic_load_explicit(&s->v[i], memory_order_relaxed);
 	n = snprintf(buf, len,
 		     "queue %u: packets %lu accept %lu drop %lu reject %lu mark %lu default %lu"
-		     " malformed %lu no-id %lu reject-untracked %lu | verdict-msgs %lu batch-msgs %lu"
+		     " malformed %lu no-id %lu loops %lu | verdict-msgs %lu batch-msgs %lu"
 		     " recv-calls %lu send-calls %lu | enobufs %lu truncated %lu send-errors %lu"
 		     " kernel-errors %lu",
 		     queue, v[ST_PACKETS], v[ST_ACCEPT], v[ST_DROP], v[ST_REJECT], v[ST_MARK],
-		     v[ST_DEFAULT], v[ST_MALFORMED], v[ST_NO_ID], v[ST_REJECT_UNTRACKED],
+		     v[ST_DEFAULT], v[ST_MALFORMED], v[ST_NO_ID], v[ST_LOOPS],
 		     v[ST_VERDICT_MSGS], v[ST_BATCH_MSGS], v[ST_RECV_CALLS], v[ST_SEND_CALLS],
 		     v[ST_ENOBUFS], v[ST_TRUNCATED], v[ST_SEND_ERRORS], v[ST_KERNEL_ERRORS]);
 	if (k && k->found && n > 0 && (size_t)n < len)

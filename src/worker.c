@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
@@ -30,6 +29,12 @@
 #include "pkt.h"
 #include "worker.h"
 
+/* The verdict travels as bits of the packet mark: the packet goes through
+ * the hook again (NF_REPEAT), where the fixed rule set copies the bits
+ * into the conntrack mark (CONNMARK --save-mark) and acts on them, so the
+ * flow's later packets are judged by the kernel alone. Bits outside
+ * mark_mask are left as they were: other users own them. A drop needs no
+ * mark: the conntrack entry of a flow's first packet dies with it. */
 void worker_decide(const struct conf *c, const struct nfq_packet *np,
 		   const struct policy_verdict *pv, struct worker_decision *d)
 {
@@ -41,47 +46,25 @@ void worker_decide(const struct conf *c, const struct nfq_packet *np,
 		[ACT_ACCEPT] = ST_ACCEPT, [ACT_MARK] = ST_MARK,
 		[ACT_DROP] = ST_DROP, [ACT_REJECT] = ST_REJECT,
 	};
-	uint32_t code_mask = conf_code_mask(c->mark_mask);
 	uint32_t want = conf_code_bits(c->mark_mask, code_of[pv->action]);
 
 	if (pv->action == ACT_MARK)
 		want |= pv->mark;
 	d->stat = stat_of[pv->action];
-	d->has_mark = 0;
-	d->mark.value = want;
-	d->mark.mask = c->mark_mask;
-	switch (pv->action) {
-	case ACT_ACCEPT:
-	case ACT_MARK:
-		d->verdict = NF_ACCEPT;
-		break;
-	case ACT_DROP:
+	d->mark = (np->mark & ~c->mark_mask) | want;
+	d->has_mark = pv->action != ACT_DROP;
+	d->verdict = d->has_mark ? NF_REPEAT : NF_DROP;
+	/* Judged before yet queued again: the rule set does not act on our
+	 * bits. Dropping breaks the loop; the counter tells the operator. */
+	if (np->mark & conf_code_mask(c->mark_mask)) {
+		d->stat = ST_LOOPS;
+		d->has_mark = 0;
 		d->verdict = NF_DROP;
-		/* An unconfirmed conntrack entry dies with its packet: a mark
-		 * on it would be lost work, and leaving it out lets a run of
-		 * drops go out as one batch verdict. */
-		if (np->has_ct && !(np->ct_status & IPS_CONFIRMED))
-			return;
-		break;
-	case ACT_REJECT:
-		/* The kernel rejects (TCP reset or ICMP error) through the
-		 * fixed connmark rule: mark the flow, then send the packet
-		 * through the hook again. Without conntrack there is no mark
-		 * to carry the decision, and a packet back here already
-		 * marked means that rule is missing: drop, never loop. */
-		if (!np->has_ct || (np->ct_mark & code_mask) == conf_code_bits(c->mark_mask, CT_CODE_REJECT)) {
-			d->verdict = NF_DROP;
-			d->stat = ST_REJECT_UNTRACKED;
-			return;
-		}
-		d->verdict = NF_REPEAT;
-		break;
 	}
-	d->has_mark = np->has_ct && (np->ct_mark & c->mark_mask) != want;
 }
 
 static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
-			       const struct nfq_ct_mark *mark);
+			       const uint32_t *mark);
 
 static void worker_judge(struct worker *w, const struct nfq_packet *np)
 {
@@ -128,7 +111,7 @@ static void worker_flush(struct worker *w)
 }
 
 static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
-			       const struct nfq_ct_mark *mark)
+			       const uint32_t *mark)
 {
 	if (nfq_verdicts_add(&w->vd, id, verdict, mark) < 0) {
 		worker_flush(w);

@@ -1,0 +1,211 @@
+# lib.sh - shared setup for the integration tests, sourced by each.
+#
+# Topology, three network namespaces joined by veth pairs:
+#
+#   client (c0) 10.0.1.2, .3   fd00:1::2, ::3
+#      |
+#   firewall (f0) 10.0.1.1 fd00:1::1 | (f1) 10.0.2.1 fd00:2::1   verdictd runs here
+#      |
+#   server (s0) 10.0.2.2       fd00:2::2                         probe serve
+#
+# Every test gets namespaces of its own (named after its PID), so tests can
+# run in parallel; the EXIT trap removes them, and everything in them
+# (rules, sets, conntrack entries), and kills by PID what the test started,
+# whether it passed, failed or was interrupted.
+
+set -u
+
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+builddir=${top_builddir:-$srcdir}
+VERDICTD=$(cd "$builddir" && pwd)/verdictd
+PROBE=$(cd "$builddir" && pwd)/tests/probe
+RULES=$(cd "$srcdir" && pwd)/rules
+IPT=${IPTABLES:-iptables}
+IP6T=${IP6TABLES:-ip6tables}
+TEST=$(basename "$0" .sh)
+
+vd_passed=0
+vd_failed=0
+vd_pids=""
+NS_C=vd$$c
+NS_F=vd$$f
+NS_S=vd$$s
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/verdictd-$TEST.XXXXXX")
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: $TEST needs root (network namespaces, iptables, NFQUEUE)"
+	exit 77
+fi
+for tool in ip "$IPT-restore" "$IP6T-restore" ipset conntrack ping setpriv; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		# In CI a missing tool is a broken setup, not a reason to skip.
+		if [ -n "${CI:-}" ]; then
+			echo "ERROR: $tool is not installed"
+			exit 99
+		fi
+		echo "SKIP: $TEST needs $tool"
+		exit 77
+	fi
+done
+
+vd_cleanup() {
+	local pid
+	for pid in $vd_pids; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.2
+	for pid in $vd_pids; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_F" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap vd_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() {
+	vd_passed=$((vd_passed + 1))
+	echo "ok $((vd_passed + vd_failed)) - $*"
+}
+
+not_ok() {
+	vd_failed=$((vd_failed + 1))
+	echo "not ok $((vd_passed + vd_failed)) - $*"
+}
+
+# check DESC CONDITION...: passes when the command succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# expect_status WANT DESC CMD...: the command's exit status must be WANT.
+expect_status() {
+	local want=$1 desc=$2 got
+	shift 2
+	"$@" >"$WORK/last.out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $got, wanted $want)"
+		sed 's/^/#   /' "$WORK/last.out"
+	fi
+}
+
+vd_done() {
+	echo "# $TEST: $vd_passed passed, $vd_failed failed"
+	[ "$vd_failed" = 0 ]
+	exit $?
+}
+
+in_c() { ip netns exec "$NS_C" "$@"; }
+in_f() { ip netns exec "$NS_F" "$@"; }
+in_s() { ip netns exec "$NS_S" "$@"; }
+
+vd_topology() {
+	ip netns add "$NS_C" && ip netns add "$NS_F" && ip netns add "$NS_S" || exit 99
+	ip -n "$NS_C" link add c0 type veth peer name f0 netns "$NS_F" || exit 99
+	ip -n "$NS_S" link add s0 type veth peer name f1 netns "$NS_F" || exit 99
+	ip -n "$NS_C" addr add 10.0.1.2/24 dev c0
+	ip -n "$NS_C" addr add 10.0.1.3/24 dev c0
+	ip -n "$NS_C" addr add fd00:1::2/64 dev c0 nodad
+	ip -n "$NS_C" addr add fd00:1::3/64 dev c0 nodad
+	ip -n "$NS_F" addr add 10.0.1.1/24 dev f0
+	ip -n "$NS_F" addr add fd00:1::1/64 dev f0 nodad
+	ip -n "$NS_F" addr add 10.0.2.1/24 dev f1
+	ip -n "$NS_F" addr add fd00:2::1/64 dev f1 nodad
+	ip -n "$NS_S" addr add 10.0.2.2/24 dev s0
+	ip -n "$NS_S" addr add fd00:2::2/64 dev s0 nodad
+	local ns
+	for ns in "$NS_C" "$NS_F" "$NS_S"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_C" link set c0 up
+	ip -n "$NS_S" link set s0 up
+	ip -n "$NS_F" link set f0 up
+	ip -n "$NS_F" link set f1 up
+	ip -n "$NS_C" route add default via 10.0.1.1
+	ip -n "$NS_C" -6 route add default via fd00:1::1
+	ip -n "$NS_S" route add default via 10.0.2.1
+	ip -n "$NS_S" -6 route add default via fd00:2::1
+	in_f sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+# vd_rules [SUFFIX]: the shipped fixed rule set (rules/verdictd-ipv4SUFFIX.rules
+# and the IPv6 one) into the firewall namespace.
+vd_rules() {
+	local suffix=${1:-}
+	in_f "$IPT-restore" --noflush <"$RULES/verdictd-ipv4$suffix.rules" || exit 99
+	in_f "$IP6T-restore" --noflush <"$RULES/verdictd-ipv6$suffix.rules" || exit 99
+	# Per-flow packet counters, to prove that only a flow's first packets
+	# went through the queue.
+	in_f sysctl -qw net.netfilter.nf_conntrack_acct=1
+}
+
+# vd_serve PORTS: echo server in the server namespace.
+vd_serve() {
+	# Not through in_s: $! must be the server's own PID.
+	ip netns exec "$NS_S" "$PROBE" serve "$1" >"$WORK/serve.log" 2>&1 &
+	vd_pids="$vd_pids $!"
+	local i
+	for i in $(seq 50); do
+		grep -q serving "$WORK/serve.log" && return 0
+		sleep 0.1
+	done
+	echo "# server did not start"; cat "$WORK/serve.log"
+	exit 99
+}
+
+# vd_start CONF [ARGS...]: verdictd in the firewall namespace; waits for
+# its "ready" line. VD_PID and VD_LOG are set.
+vd_start() {
+	local conf=$1 i
+	shift
+	VD_LOG=$WORK/verdictd.$(date +%s%N).log
+	ip netns exec "$NS_F" "$VERDICTD" -c "$conf" "$@" >"$VD_LOG" 2>&1 &
+	VD_PID=$!
+	vd_pids="$vd_pids $VD_PID"
+	for i in $(seq 100); do
+		grep -q ": ready:" "$VD_LOG" && return 0
+		kill -0 "$VD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# verdictd did not start:"; sed 's/^/#   /' "$VD_LOG"
+	exit 99
+}
+
+# vd_stop: SIGTERM, then the exit status in VD_STATUS.
+vd_stop() {
+	kill -TERM "$VD_PID"
+	wait "$VD_PID"
+	VD_STATUS=$?
+}
+
+# queue_field QUEUE N: column N of the queue's line in
+# /proc/net/netfilter/nfnetlink_queue (3 waiting, 6 queue_dropped,
+# 7 user_dropped, 8 id_sequence).
+queue_field() {
+	in_f awk -v q="$1" -v f="$2" '$1 == q { print $f; found = 1 } END { if (!found) print 0 }' \
+		/proc/net/netfilter/nfnetlink_queue
+}
+
+# ct_entries ARGS...: conntrack -L filtered by ARGS, in the firewall.
+ct_entries() {
+	in_f conntrack -L "$@" 2>/dev/null
+}
+
+# ct_mark ARGS...: the mark of the one matching conntrack entry.
+ct_mark() {
+	ct_entries "$@" | sed -n 's/.* mark=\([0-9]*\).*/\1/p' | head -n 1
+}
+
+# ct_packets ARGS...: packets counted both ways on the matching entry.
+ct_packets() {
+	ct_entries "$@" | head -n 1 | grep -o 'packets=[0-9]*' | cut -d= -f2 |
+		awk '{ s += $1 } END { print s + 0 }'
+}

@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "check.h"
@@ -19,19 +17,8 @@ struct sent {
 	int type;		/* NFQNL_MSG_VERDICT or _BATCH */
 	uint32_t id, verdict;
 	int has_mark;
-	uint32_t mark, mask;
+	uint32_t mark;
 };
-
-static int ct_cb(const struct nlattr *attr, void *data)
-{
-	struct sent *s = data;
-
-	if (mnl_attr_get_type(attr) == CTA_MARK)
-		s->mark = ntohl(mnl_attr_get_u32(attr));
-	if (mnl_attr_get_type(attr) == CTA_MARK_MASK)
-		s->mask = ntohl(mnl_attr_get_u32(attr));
-	return MNL_CB_OK;
-}
 
 /* Decodes the verdict buffer back into a list. */
 static size_t decode(const char *buf, size_t len, struct sent *out, size_t max)
@@ -50,9 +37,9 @@ static size_t decode(const char *buf, size_t len, struct sent *out, size_t max)
 		vh = mnl_attr_get_payload(attr[NFQA_VERDICT_HDR]);
 		out[n].id = ntohl(vh->id);
 		out[n].verdict = ntohl(vh->verdict);
-		if (attr[NFQA_CT]) {
+		if (attr[NFQA_MARK]) {
 			out[n].has_mark = 1;
-			mnl_attr_parse_nested(attr[NFQA_CT], ct_cb, &out[n]);
+			out[n].mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
 		}
 	}
 	return n;
@@ -61,32 +48,38 @@ static size_t decode(const char *buf, size_t len, struct sent *out, size_t max)
 static void test_batching(void)
 {
 	static char buf[8192];
-	struct nfq_ct_mark m = { .value = 0x101, .mask = 0xffff };
+	uint32_t m1 = 0x101, m2 = 0x1;
 	struct nfq_verdicts v;
 	struct sent s[16];
 	size_t n;
 
 	nfq_verdicts_init(&v, buf, sizeof(buf), 3);
-	/* 1-4 drop: one batch to 4. 5 accept+mark: its own. 6 drop: a run
-	 * of one is a plain verdict. 7-8 accept no mark: batch to 8. */
+	/* 1-4 drop: one batch to 4. 5 repeat+mark 0x101: a run of one is a
+	 * plain verdict. 6-7 repeat+mark 0x1: batch with mark. 8 drop alone.
+	 * 9-10 repeat, mark 0x1 again: a new run. */
 	nfq_verdicts_add(&v, 1, NF_DROP, NULL);
 	nfq_verdicts_add(&v, 2, NF_DROP, NULL);
 	nfq_verdicts_add(&v, 3, NF_DROP, NULL);
 	nfq_verdicts_add(&v, 4, NF_DROP, NULL);
-	nfq_verdicts_add(&v, 5, NF_ACCEPT, &m);
-	nfq_verdicts_add(&v, 6, NF_DROP, NULL);
-	nfq_verdicts_add(&v, 7, NF_ACCEPT, NULL);
-	nfq_verdicts_add(&v, 8, NF_ACCEPT, NULL);
+	nfq_verdicts_add(&v, 5, NF_REPEAT, &m1);
+	nfq_verdicts_add(&v, 6, NF_REPEAT, &m2);
+	nfq_verdicts_add(&v, 7, NF_REPEAT, &m2);
+	nfq_verdicts_add(&v, 8, NF_DROP, NULL);
+	nfq_verdicts_add(&v, 9, NF_REPEAT, &m2);
+	nfq_verdicts_add(&v, 10, NF_REPEAT, &m2);
 	n = decode(buf, nfq_verdicts_finish(&v), s, 16);
-	CHECK(n == 4, "messages %zu", n);
-	if (n == 4) {
-		CHECK(s[0].type == NFQNL_MSG_VERDICT_BATCH && s[0].id == 4 && s[0].verdict == NF_DROP, "batch 1-4");
-		CHECK(s[1].type == NFQNL_MSG_VERDICT && s[1].id == 5 && s[1].has_mark &&
-		      s[1].mark == 0x101 && s[1].mask == 0xffff, "5 with mark");
-		CHECK(s[2].type == NFQNL_MSG_VERDICT && s[2].id == 6 && s[2].verdict == NF_DROP, "6 alone");
-		CHECK(s[3].type == NFQNL_MSG_VERDICT_BATCH && s[3].id == 8 && s[3].verdict == NF_ACCEPT, "batch 7-8");
+	CHECK(n == 5, "messages %zu", n);
+	if (n == 5) {
+		CHECK(s[0].type == NFQNL_MSG_VERDICT_BATCH && s[0].id == 4 && s[0].verdict == NF_DROP &&
+		      !s[0].has_mark, "batch 1-4");
+		CHECK(s[1].type == NFQNL_MSG_VERDICT && s[1].id == 5 && s[1].verdict == NF_REPEAT &&
+		      s[1].has_mark && s[1].mark == 0x101, "5 alone with its mark");
+		CHECK(s[2].type == NFQNL_MSG_VERDICT_BATCH && s[2].id == 7 && s[2].has_mark &&
+		      s[2].mark == 0x1, "batch 6-7 with mark");
+		CHECK(s[3].type == NFQNL_MSG_VERDICT && s[3].id == 8 && s[3].verdict == NF_DROP, "8 alone");
+		CHECK(s[4].type == NFQNL_MSG_VERDICT_BATCH && s[4].id == 10, "batch 9-10");
 	}
-	CHECK(v.msgs == 4 && v.batch_msgs == 2, "counters %lu %lu", v.msgs, v.batch_msgs);
+	CHECK(v.msgs == 5 && v.batch_msgs == 3, "counters %lu %lu", v.msgs, v.batch_msgs);
 	/* A full buffer says so instead of overflowing. */
 	nfq_verdicts_reset(&v);
 	{
@@ -94,7 +87,7 @@ static void test_batching(void)
 		int full = 0;
 
 		for (id = 1; id < 1000 && !full; id++)
-			full = nfq_verdicts_add(&v, id, NF_ACCEPT, &m) < 0;
+			full = nfq_verdicts_add(&v, id, id % 2 ? NF_DROP : NF_REPEAT, &m1) < 0;
 		CHECK(full && v.len <= sizeof(buf), "full at %u, len %zu", id, v.len);
 	}
 }
@@ -106,18 +99,14 @@ static void test_packet_parse(void)
 	struct nfqnl_msg_packet_hdr ph = { .packet_id = htonl(77), .hw_protocol = htons(0x0800) };
 	static const uint8_t payload[20] = { 0x45 };
 	struct nfq_packet p;
-	struct nlattr *nest;
 
 	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(ph), &ph);
 	mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(4));
 	mnl_attr_put(nlh, NFQA_PAYLOAD, sizeof(payload), payload);
-	nest = mnl_attr_nest_start(nlh, NFQA_CT);
-	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(IPS_CONFIRMED));
-	mnl_attr_put_u32(nlh, CTA_MARK, htonl(0x42));
-	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(0x42));
 	CHECK(nfq_packet_parse(nlh, &p) == 0, "parse");
 	CHECK(p.id == 77 && p.iif == 4 && p.len == 20 && p.payload[0] == 0x45, "fields");
-	CHECK(p.has_ct && p.ct_mark == 0x42 && p.ct_status == IPS_CONFIRMED, "ct");
+	CHECK(p.mark == 0x42, "mark");
 
 	/* No packet header: no id, nothing to answer. */
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 0);
@@ -134,40 +123,30 @@ static void test_decide(void)
 
 	conf_init(&c);	/* mark-mask 0xffff: verdict code in 0x3 */
 	memset(&np, 0, sizeof(np));
-	np.has_ct = true;
 
 	pv.action = ACT_ACCEPT;
 	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_ACCEPT && d.has_mark && d.mark.value == 0x1 && d.mark.mask == 0xffff, "accept");
+	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x1 && d.stat == ST_ACCEPT, "accept");
 	pv.action = ACT_MARK;
 	pv.mark = 0x500;
+	np.mark = 0xabcd0000;	/* bits outside the mask are someone else's */
 	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_ACCEPT && d.has_mark && d.mark.value == 0x501, "mark 0x%x", d.mark.value);
-	np.ct_mark = 0xabcd0501;	/* already so (bits outside the mask are not ours) */
-	worker_decide(&c, &np, &pv, &d);
-	CHECK(!d.has_mark, "already marked: no attribute");
-	np.ct_mark = 0;
+	CHECK(d.verdict == NF_REPEAT && d.mark == 0xabcd0501 && d.stat == ST_MARK, "mark 0x%x", d.mark);
+	np.mark = 0;
 	pv.action = ACT_DROP;
 	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_DROP && !d.has_mark, "drop on a new flow: no mark");
-	np.ct_status = IPS_CONFIRMED;
-	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_DROP && d.has_mark && d.mark.value == 0x2, "drop on a confirmed flow marks it");
+	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_DROP, "drop: no mark");
 	pv.action = ACT_REJECT;
 	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark.value == 0x3, "reject: mark and repeat");
-	np.ct_mark = 0x3;
+	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x3 && d.stat == ST_REJECT, "reject");
+	np.mark = 0x1;		/* already judged, yet queued again */
 	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_DROP && d.stat == ST_REJECT_UNTRACKED, "reject loop: drop");
-	np.has_ct = false;
-	np.ct_mark = 0;
-	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.verdict == NF_DROP && !d.has_mark, "reject untracked: drop");
+	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_LOOPS, "loop: drop");
+	np.mark = 0;
 	c.mark_mask = 0xff000000;
-	np.has_ct = true;
 	pv.action = ACT_ACCEPT;
 	worker_decide(&c, &np, &pv, &d);
-	CHECK(d.mark.value == 0x01000000 && d.mark.mask == 0xff000000, "shifted mask 0x%x", d.mark.value);
+	CHECK(d.mark == 0x01000000, "shifted mask 0x%x", d.mark);
 }
 
 int main(void)
