@@ -14,6 +14,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "nfq.h"
+#include "stats.h"
 
 /* --- queued packets ---------------------------------------------------- */
 
@@ -104,15 +105,19 @@ static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struc
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, c->queue_maxlen);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+	struct stats_kernel k;
+
 	if (nfq_sock_request(nl, nlh) == 0)
 		return 0;
-	if (errno == EPERM)
+	/* The kernel says EPERM both to a caller without CAP_NET_ADMIN and
+	 * for a queue another socket holds; /proc tells which. */
+	if (errno == EPERM && stats_kernel_read(queue, 0, &k) == 0 && k.portid != mnl_socket_get_portid(nl))
+		snprintf(e->msg, sizeof(e->msg), "queue %u is already bound by another process"
+			 " (netlink port %u in /proc/net/netfilter/nfnetlink_queue): stop it or"
+			 " choose another queue", queue, k.portid);
+	else if (errno == EPERM)
 		snprintf(e->msg, sizeof(e->msg), "binding queue %u needs CAP_NET_ADMIN:"
 			 " run verdictd as root", queue);
-	else if (errno == EBUSY)
-		snprintf(e->msg, sizeof(e->msg), "queue %u is already bound by another process"
-			 " (see /proc/net/netfilter/nfnetlink_queue): stop it or choose another"
-			 " queue", queue);
 	else
 		snprintf(e->msg, sizeof(e->msg), "cannot bind and set up queue %u (copy range %u,"
 			 " max length %u, flags 0x%x): %s", queue, c->copy_range, c->queue_maxlen,

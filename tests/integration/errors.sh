@@ -1,2 +1,69 @@
-#!/bin/sh
-exit 77
+#!/bin/bash
+# Every way verdictd can be started wrong gets one clear line and a
+# non-zero exit; a missing set is created with its declared type, an
+# existing set of another type is refused.
+. "$(dirname "$0")/lib.sh"
+
+vd_topology
+chmod 755 "$WORK"
+cat >"$WORK/good.conf" <<CONF
+queue 7
+set newset hash:net family inet6
+accept src @newset
+default accept
+CONF
+cat >"$WORK/bad.conf" <<CONF
+queue 7
+accept proto tcp dport 99999
+CONF
+chmod 644 "$WORK"/*.conf
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+
+# expect_line STATUS PATTERN DESC CMD...: exit status and a matching line.
+expect_line() {
+	local want=$1 pattern=$2 desc=$3 got
+	shift 3
+	"$@" >"$WORK/out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ] && grep -q -- "$pattern" "$WORK/out"; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $got, wanted $want and /$pattern/)"
+		sed 's/^/#   /' "$WORK/out"
+	fi
+}
+
+expect_line 2 "unknown option '--bogus'; see verdictd --help" "unknown option" \
+	"$VERDICTD" --bogus
+expect_line 2 "option '-c' needs a value" "option without its value" "$VERDICTD" -c
+expect_line 1 "bad.conf:2:24: '99999' is not a port or range" "bad config: file:line:col" \
+	"$VERDICTD" -t -c "$WORK/bad.conf"
+expect_line 1 "not starting" "the daemon refuses a bad config" in_f "$VERDICTD" -c "$WORK/bad.conf"
+expect_line 1 "nothing.conf: cannot open: No such file or directory" "missing config file" \
+	"$VERDICTD" -c "$WORK/nothing.conf"
+expect_line 0 "good.conf: ok: queues 7-7, 1 sets, 1 rules, default accept" \
+	"-t checks without root" nobody "$VERDICTD" -t -c "$WORK/good.conf"
+expect_line 1 "needs CAP_NET_ADMIN.*run it as root" "not root" \
+	nobody "$VERDICTD" -c "$WORK/good.conf"
+expect_line 2 "takes ipv4 or ipv6" "--print-rules with a bad family" "$VERDICTD" --print-rules=ipx
+expect_line 1 "queue 0-99: expected N or N-M" "--queue out of range" "$VERDICTD" -q 0-99 -t -c "$WORK/good.conf"
+
+vd_start "$WORK/good.conf"
+check "a missing set is created with the declared type" \
+	sh -c "ip netns exec $NS_F ipset list newset -t | grep -q 'Type: hash:net' &&
+	       ip netns exec $NS_F ipset list newset -t | grep -q 'family inet6'"
+expect_line 1 "queue 7 is already bound by another process" "queue already bound" \
+	in_f "$VERDICTD" -c "$WORK/good.conf"
+vd_stop
+check "the first daemon still stopped cleanly" test "$VD_STATUS" = 0
+
+in_f ipset create clash hash:ip family inet
+cat >"$WORK/clash.conf" <<CONF
+queue 8
+set clash bitmap:port
+default accept
+CONF
+expect_line 1 "kernel set 'clash' is hash:ip family inet, but the policy declares bitmap:port" \
+	"an existing set of another type is refused" in_f "$VERDICTD" -c "$WORK/clash.conf"
+check "... and left as it was" sh -c "ip netns exec $NS_F ipset list clash -t | grep -q 'Type: hash:ip'"
+vd_done

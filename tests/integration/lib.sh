@@ -133,7 +133,16 @@ vd_topology() {
 	ip -n "$NS_C" -6 route add default via fd00:1::1
 	ip -n "$NS_S" route add default via 10.0.2.1
 	ip -n "$NS_S" -6 route add default via fd00:2::1
-	in_f sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	in_f sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+	# Resolve neighbours now, before any rule, so that no test measures
+	# address resolution.
+	local src
+	for src in 10.0.1.2 10.0.1.3; do
+		in_c ping -c 1 -W 2 -I $src 10.0.2.2 >/dev/null 2>&1
+	done
+	for src in fd00:1::2 fd00:1::3; do
+		in_c ping -c 1 -W 2 -I $src fd00:2::2 >/dev/null 2>&1
+	done
 }
 
 # vd_rules [SUFFIX]: the shipped fixed rule set (rules/verdictd-ipv4SUFFIX.rules
