@@ -1,2 +1,63 @@
-#!/bin/sh
-exit 77
+#!/bin/bash
+# SIGTERM drains: packets that wait in the queue while the daemon is
+# stopped all get their verdict when it is told to quit; none is abandoned.
+# Also: a queue filled past its maximum length loses packets in the
+# kernel, and verdictd's counters show it.
+. "$(dirname "$0")/lib.sh"
+
+vd_topology
+vd_rules -failclosed
+cat >"$WORK/verdictd.conf" <<CONF
+queue 0
+accept proto udp dport 7000
+default drop
+CONF
+vd_serve 7000
+vd_start "$WORK/verdictd.conf"
+
+# Freeze the daemon, queue 200 new flows, then SIGTERM and thaw.
+kill -STOP "$VD_PID"
+in_c "$PROBE" burst 10.0.2.2 7000 200
+for i in $(seq 50); do
+	[ "$(queue_field 0 3)" -ge 200 ] && break
+	sleep 0.1
+done
+check "200 packets wait in the queue while verdictd is stopped ($(queue_field 0 3))" \
+	test "$(queue_field 0 3)" = 200
+kill -TERM "$VD_PID"
+kill -CONT "$VD_PID"
+wait "$VD_PID"
+VD_STATUS=$?
+check "verdictd exits 0" test "$VD_STATUS" = 0
+check "every waiting packet got its verdict before the unbind" \
+	grep -q "final: queue 0: packets 200 accept 200 .* kernel: waiting 0 queue-dropped 0 user-dropped 0" "$VD_LOG"
+sleep 0.5
+got=$(grep -c udp "$WORK/serve.log")
+check "the server received all 200 datagrams ($got)" test "$got" = 200
+
+# Overrun: a queue of at most 50 packets, 300 sent while the daemon is
+# stopped. Fail-closed: the kernel drops the rest and counts them.
+cat >"$WORK/small.conf" <<CONF
+queue 0
+queue-maxlen 50
+accept proto udp dport 7000
+default drop
+CONF
+vd_start "$WORK/small.conf"
+kill -STOP "$VD_PID"
+in_c "$PROBE" burst 10.0.2.2 7000 300
+sleep 0.3
+kill -USR1 "$VD_PID"
+kill -CONT "$VD_PID"
+for i in $(seq 50); do
+	grep -q "queue-dropped" "$VD_LOG" && break
+	sleep 0.1
+done
+dropped=$(sed -n 's/.*queue-dropped \([0-9]*\).*/\1/p' "$VD_LOG" | tail -n 1)
+check "the loss shows in verdictd's counters (queue-dropped ${dropped:-none} of 250 over the limit)" \
+	test "${dropped:-0}" -ge 200
+vd_stop
+check "verdictd exits 0" test "$VD_STATUS" = 0
+check "the 50 that fit were judged" grep -q "final: queue 0: packets 50 accept 50" "$VD_LOG"
+sed 's/^/# /' "$VD_LOG"
+vd_done
