@@ -60,4 +60,27 @@ vd_stop
 check "verdictd exits 0" test "$VD_STATUS" = 0
 check "the 50 that fit were judged" grep -q "final: queue 0: packets 50 accept 50" "$VD_LOG"
 sed 's/^/# /' "$VD_LOG"
+
+# Socket overrun: a tiny receive buffer that 300 queued packets cannot
+# fit. The kernel drops what it cannot deliver (user-dropped) and reports
+# ENOBUFS on the socket: counted, survived, and the next flows still pass.
+cat >"$WORK/tiny.conf" <<CONF
+queue 0
+rcvbuf 4k
+accept proto udp dport 7000
+default drop
+CONF
+vd_start "$WORK/tiny.conf"
+kill -STOP "$VD_PID"
+in_c "$PROBE" burst 10.0.2.2 7000 300
+sleep 0.3
+kill -CONT "$VD_PID"
+sleep 0.3
+expect_status 0 "after the overrun, new flows still get through" in_c "$PROBE" udp 10.0.2.2 7000 3
+check "verdictd is still running" kill -0 "$VD_PID"
+vd_stop
+check "verdictd exits 0" test "$VD_STATUS" = 0
+check "the overrun is in the counters (enobufs >= 1, user-dropped > 0)" \
+	grep -q "final: queue 0: .* enobufs [1-9].* user-dropped [1-9]" "$VD_LOG"
+sed 's/^/# /' "$VD_LOG"
 vd_done
