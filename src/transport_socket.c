@@ -28,6 +28,7 @@ static int sock_recv(struct transport *t, struct tp_batch *b)
 	unsigned int i;
 	int n;
 
+	b->n = 0;
 	for (;;) {
 		n = recvmmsg(s->fd, s->msgs, s->batch, MSG_DONTWAIT, NULL);
 		t->count.recv_calls++;

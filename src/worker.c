@@ -190,7 +190,7 @@ static void worker_pin(struct worker *w)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct tp_batch *b = malloc(sizeof(*b));
+	struct tp_batch *b = calloc(1, sizeof(*b));
 	struct pollfd pfd[2] = {
 		{ .fd = w->tp->ops->fd(w->tp), .events = POLLIN },
 		{ .fd = w->stop_fd, .events = POLLIN },

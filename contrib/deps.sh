@@ -1,0 +1,23 @@
+#!/bin/sh
+# deps.sh - installs what building, running and testing verdictd needs on
+# Debian 12 (as root). Installs only what is missing; safe to run again.
+set -eu
+
+PACKAGES="build-essential autoconf automake libtool pkg-config
+	libmnl-dev libnetfilter-queue-dev libnfnetlink-dev libnetfilter-conntrack-dev
+	libipset-dev liburing-dev libsystemd-dev
+	iptables ipset conntrack iproute2 iputils-ping util-linux procps
+	clang valgrind"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
