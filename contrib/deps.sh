@@ -7,7 +7,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmnl-dev libnetfilter-queue-dev libnfnetlink-dev libnetfilter-conntrack-dev
 	libipset-dev liburing-dev libsystemd-dev
 	iptables ipset conntrack iproute2 iputils-ping util-linux procps
-	clang valgrind"
+	clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PACKAGES; do

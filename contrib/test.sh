@@ -4,6 +4,7 @@
 #   1. make check (unit tests, and integration tests in network namespaces)
 #   2. make check again in an AddressSanitizer + UndefinedBehaviorSanitizer build
 #   3. make distcheck (the release tarball builds and passes its tests)
+#   4. the libFuzzer targets (packets, queue messages, config), 20 s each
 # Ends with one line "tests: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,10 +43,14 @@ stage_asan() {
 stage_distcheck() {
 	cd build && make -s -j"$jobs" distcheck
 }
+stage_fuzz() {
+	sh tests/fuzz/run.sh 20
+}
 
 stage "make check" stage_plain
 stage "make check (ASan+UBSan)" stage_asan
 stage "make distcheck" stage_distcheck
+stage "fuzz" stage_fuzz
 
 # Sum the automake results of the first two stages.
 for log in $(find build build-asan -name '*.trs' 2>/dev/null); do

@@ -24,6 +24,15 @@ struct nfq_packet {
 	uint32_t mark;		/* the packet mark (skb->mark) */
 };
 
+/* Whether a whole netlink message starts at @nlh within @len bytes. Use it
+ * instead of mnl_nlmsg_ok(): libmnl 1.0.4 compares the length as a signed
+ * int, so a length above 2^31 passes its check (found by fuzzing). */
+static inline bool nfq_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
 /* Parses one NFQNL_MSG_PACKET. Returns 0, or -1 if it carries no packet
  * id (there is then nothing to give a verdict to). A missing payload is
  * left for the caller to judge (payload NULL, len 0). */

@@ -125,7 +125,7 @@ static void worker_datagram(struct worker *w, const void *buf, size_t len)
 	struct nfq_packet np;
 	int remain = (int)len;
 
-	for (; mnl_nlmsg_ok(nlh, remain); nlh = mnl_nlmsg_next(nlh, &remain)) {
+	for (; nfq_nlmsg_ok(nlh, remain); nlh = mnl_nlmsg_next(nlh, &remain)) {
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
