@@ -97,6 +97,7 @@ static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struc
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
 	uint32_t flags = NFQA_CFG_F_GSO;
+	struct stats_kernel k;
 
 	if (c->fail_open)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
@@ -105,8 +106,6 @@ static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struc
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, c->queue_maxlen);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
-	struct stats_kernel k;
-
 	if (nfq_sock_request(nl, nlh) == 0)
 		return 0;
 	/* The kernel says EPERM both to a caller without CAP_NET_ADMIN and
