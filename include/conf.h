@@ -27,6 +27,8 @@ struct conf {
 	uint32_t copy_range;		/* bytes of each packet copied to us */
 	uint32_t batch;			/* packets per receive batch */
 	enum policy_action on_error;	/* verdict for packets we cannot read */
+	int transport;			/* enum tp_kind */
+	uint32_t ring_buffers;		/* ring transport: receive buffers */
 	struct policy policy;
 };
 

@@ -25,6 +25,8 @@ enum stat_id {
 	ST_SEND_CALLS,
 	ST_ENOBUFS,		/* receive overruns: the kernel lost packets */
 	ST_TRUNCATED,
+	ST_RING_EMPTY,		/* ring: a packet came with no free buffer (it waited) */
+	ST_REARMS,		/* ring: multishot receives started again */
 	ST_SEND_ERRORS,		/* verdict buffers the kernel refused */
 	ST_KERNEL_ERRORS,	/* error replies from the kernel (e.g. unknown id) */
 	ST_COUNT

@@ -4,6 +4,7 @@
 #define VD_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -20,6 +21,7 @@ struct worker {
 	struct mnl_socket *nl;
 	struct transport *tp;
 	int stop_fd;			/* readable: drain and stop */
+	const atomic_bool *stop;	/* set with stop_fd, seen between batches */
 	pthread_t thread;
 	struct stats stats;
 	struct stats_kernel kernel_at_exit;
@@ -30,7 +32,8 @@ struct worker {
 
 /* Binds the queue and sets up the worker; the thread is not started. */
 int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
-		const struct policy_sets *sets, int stop_fd, char *err, size_t errlen);
+		const struct policy_sets *sets, enum tp_kind kind, int stop_fd,
+		const atomic_bool *stop, char *err, size_t errlen);
 int worker_start(struct worker *w);
 /* Joins the thread (after stop_fd was signalled) and frees everything. */
 void worker_finish(struct worker *w);

@@ -63,6 +63,8 @@ void conf_init(struct conf *c)
 	c->batch = 64;
 	c->on_error = ACT_DROP;
 	c->bypass = true;
+	c->transport = 0;		/* auto */
+	c->ring_buffers = 1024;
 	c->policy.dflt = ACT_DROP;
 }
 
@@ -272,6 +274,28 @@ static int parse_option(struct parser *ps)
 	}
 	if (strcmp(k, "fail-open") == 0)
 		return parse_bool(ps, &ps->w[1], &c->fail_open);
+	if (strcmp(k, "transport") == 0) {
+		static const char *const kinds[] = { "auto", "ring", "socket" };
+		int i;
+
+		for (i = 0; i < 3; i++)
+			if (strcmp(ps->w[1].s, kinds[i]) == 0)
+				c->transport = i;
+		if (strcmp(ps->w[1].s, kinds[c->transport]) != 0) {
+			perr(ps, ps->w[1].col, "expected auto, ring or socket, not '%s'", ps->w[1].s);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(k, "ring-buffers") == 0) {
+		if (parse_u32(ps, &ps->w[1], 64, 32768, &c->ring_buffers) < 0)
+			return -1;
+		if (c->ring_buffers & (c->ring_buffers - 1)) {
+			perr(ps, ps->w[1].col, "ring-buffers %u is not a power of two", c->ring_buffers);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(k, "bypass") == 0)
 		return parse_bool(ps, &ps->w[1], &c->bypass);
 	if (strcmp(k, "queue-maxlen") == 0)

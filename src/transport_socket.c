@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "transport.h"
 
@@ -15,6 +17,7 @@ struct transport_socket {
 	struct transport base;
 	struct mnl_socket *nl;
 	int fd;
+	int stop_fd;
 	unsigned int batch;
 	size_t slot_size;
 	char *slots;
@@ -22,7 +25,28 @@ struct transport_socket {
 	struct iovec *iov;
 };
 
-static int sock_recv(struct transport *t, struct tp_batch *b)
+/* Blocks until the socket is readable (1) or the stop descriptor fires (0). */
+static int sock_wait(struct transport_socket *s)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = s->fd, .events = POLLIN },
+		{ .fd = s->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[1].revents)
+			return 0;
+		if (pfd[0].revents)
+			return 1;
+	}
+}
+
+static int sock_recv(struct transport *t, struct tp_batch *b, int wait)
 {
 	struct transport_socket *s = (struct transport_socket *)t;
 	unsigned int i;
@@ -34,8 +58,14 @@ static int sock_recv(struct transport *t, struct tp_batch *b)
 		t->count.recv_calls++;
 		if (n >= 0)
 			break;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (!wait)
+				return 0;
+			n = sock_wait(s);
+			if (n <= 0)
+				return n == 0 ? TP_STOP : -1;
+			continue;
+		}
 		/* The socket overran and the kernel dropped (or, fail-open,
 		 * accepted) what did not fit: count it, carry on. */
 		if (errno == ENOBUFS) {
@@ -55,25 +85,29 @@ static int sock_recv(struct transport *t, struct tp_batch *b)
 	return n;
 }
 
+/* A refused send is retried: the packets wait in the kernel until they get
+ * their verdict. */
 static int sock_send(struct transport *t, const void *buf, size_t len)
 {
 	struct transport_socket *s = (struct transport_socket *)t;
-	ssize_t n;
+	int tries;
 
-	t->count.send_calls++;
-	n = mnl_socket_sendto(s->nl, buf, len);
-	return n < 0 ? -1 : 0;
+	for (tries = 0; tries < 100; tries++) {
+		t->count.send_calls++;
+		if (mnl_socket_sendto(s->nl, buf, len) >= 0)
+			return 0;
+		if (errno != ENOBUFS && errno != ENOMEM && errno != EAGAIN && errno != EINTR)
+			return -1;
+		t->count.send_errors++;
+		usleep(1000);
+	}
+	return -1;
 }
 
 static void sock_release(struct transport *t, struct tp_batch *b)
 {
 	(void)t;
 	b->n = 0;	/* the slots are ours: nothing to hand back */
-}
-
-static int sock_fd(const struct transport *t)
-{
-	return ((const struct transport_socket *)t)->fd;
 }
 
 static void sock_close(struct transport *t)
@@ -91,35 +125,33 @@ static const struct transport_ops socket_ops = {
 	.recv = sock_recv,
 	.send = sock_send,
 	.release = sock_release,
-	.fd = sock_fd,
 	.close = sock_close,
 };
 
-struct transport *transport_socket_open(struct mnl_socket *nl, unsigned int batch,
-					size_t slot_size)
+struct transport *transport_socket_open(struct mnl_socket *nl, const struct conf *c, int stop_fd)
 {
 	struct transport_socket *s = calloc(1, sizeof(*s));
 	unsigned int i;
 
 	if (!s)
 		return NULL;
-	if (batch > TP_BATCH_MAX)
-		batch = TP_BATCH_MAX;
 	s->base.ops = &socket_ops;
 	s->nl = nl;
 	s->fd = mnl_socket_get_fd(nl);
-	s->batch = batch;
-	s->slot_size = slot_size;
-	s->slots = malloc(batch * slot_size);
-	s->msgs = calloc(batch, sizeof(*s->msgs));
-	s->iov = calloc(batch, sizeof(*s->iov));
+	s->stop_fd = stop_fd;
+	s->batch = c->batch > TP_BATCH_MAX ? TP_BATCH_MAX : c->batch;
+	/* A slot holds one packet message: the copied bytes plus attributes. */
+	s->slot_size = c->copy_range + 1024;
+	s->slots = malloc(s->batch * s->slot_size);
+	s->msgs = calloc(s->batch, sizeof(*s->msgs));
+	s->iov = calloc(s->batch, sizeof(*s->iov));
 	if (!s->slots || !s->msgs || !s->iov) {
 		sock_close(&s->base);
 		return NULL;
 	}
-	for (i = 0; i < batch; i++) {
-		s->iov[i].iov_base = s->slots + i * slot_size;
-		s->iov[i].iov_len = slot_size;
+	for (i = 0; i < s->batch; i++) {
+		s->iov[i].iov_base = s->slots + i * s->slot_size;
+		s->iov[i].iov_len = s->slot_size;
 		s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
 		s->msgs[i].msg_hdr.msg_iovlen = 1;
 	}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "rules.h"
 #include "set_kernel.h"
+#include "transport.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG "/etc/verdictd.conf"
@@ -26,6 +28,7 @@ struct options {
 	const char *queues;
 	const char *cpus;
 	const char *print_rules;
+	const char *transport;
 	int test;
 	int fail_open;		/* -1: as configured */
 	int verbose;
@@ -42,6 +45,7 @@ static void usage(FILE *out)
 		"  -q, --queue N|N-M       queue(s) to bind, one worker thread each\n"
 		"      --cpus LIST         pin worker i to the i-th CPU of LIST (e.g. 0,1)\n"
 		"      --fail-open         accept, not drop, when the queue is full\n"
+		"      --transport auto|ring|socket  io_uring rings or sockets (default auto)\n"
 		"      --print-rules=ipv4|ipv6  print the fixed iptables rule set and exit\n"
 		"  -v, --verbose           log more\n"
 		"  -h, --help              this help\n"
@@ -51,7 +55,7 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES };
+	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
@@ -59,6 +63,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "fail-open", no_argument, NULL, OPT_FAIL_OPEN },
 		{ "print-rules", required_argument, NULL, OPT_PRINT_RULES },
+		{ "transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -77,6 +82,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_CPUS: o->cpus = optarg; break;
 		case OPT_FAIL_OPEN: o->fail_open = 1; break;
 		case OPT_PRINT_RULES: o->print_rules = optarg; break;
+		case OPT_TRANSPORT: o->transport = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("verdictd %s\n", PACKAGE_VERSION); exit(0);
@@ -123,6 +129,16 @@ static int apply_args(const struct options *o, struct conf *c)
 	}
 	if (o->fail_open >= 0)
 		c->fail_open = o->fail_open;
+	if (o->transport) {
+		int k = transport_kind_parse(o->transport);
+
+		if (k < 0) {
+			fprintf(stderr, "verdictd: --transport takes auto, ring or socket, not '%s'\n",
+				o->transport);
+			return -1;
+		}
+		c->transport = k;
+	}
 	return 0;
 }
 
@@ -198,6 +214,8 @@ static int run_daemon(struct conf *c)
 	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, started = 0, i;
 	struct policy_sets sets = { 0 };
 	struct worker *w = NULL;
+	enum tp_kind kind;
+	atomic_bool stop = false;
 	char err[512];
 	int sfd = -1, stop_fd = -1, ret = 1;
 	uint64_t one = 1;
@@ -212,6 +230,15 @@ static int run_daemon(struct conf *c)
 		return 1;
 	}
 	policy_resolve_ifaces(&c->policy);
+	transport_probe_legacy_mmap(err, sizeof(err));
+	log_info("%s", err);
+	if (transport_choose((enum tp_kind)c->transport, &kind, err, sizeof(err)) < 0) {
+		log_err("the ring transport cannot run: %s; use --transport socket (or auto)", err);
+		set_kernel_free_all(&sets);
+		return 1;
+	}
+	log_info("transport %s (asked for %s): %s", transport_kind_name(kind),
+		 transport_kind_name((enum tp_kind)c->transport), err);
 	/* Signals are blocked in every thread and read from a signalfd. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -230,25 +257,28 @@ static int run_daemon(struct conf *c)
 	for (i = 0; i < nq; i++) {
 		int cpu = c->ncpus ? c->cpus[i % c->ncpus] : -1;
 
-		if (worker_init(&w[i], (uint16_t)(c->queue_first + i), cpu, c, &sets, stop_fd,
-				err, sizeof(err)) < 0) {
+		if (worker_init(&w[i], (uint16_t)(c->queue_first + i), cpu, c, &sets, kind, stop_fd,
+				&stop, err, sizeof(err)) < 0) {
 			log_err("%s", err);
 			goto stop;
 		}
 		if (worker_start(&w[i]) != 0) {
 			log_err("cannot start the worker of queue %zu", c->queue_first + i);
+			w[i].tp->ops->close(w[i].tp);
 			nfq_sock_close(w[i].nl, w[i].queue);
 			goto stop;
 		}
 		started++;
 	}
-	log_info("ready: queues %u-%u, transport socket, %zu rules, %zu sets (%zu members),"
-		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, c->policy.nrules,
+	log_info("ready: queues %u-%u, transport %s, %zu rules, %zu sets (%zu members),"
+		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, transport_kind_name(kind),
+		 c->policy.nrules,
 		 sets.n, total_members(&sets), policy_action_name(c->policy.dflt), c->mark_mask,
 		 c->fail_open ? ", fail-open" : "");
 	run_until_signal(sfd, w, nq);
 	ret = 0;
 stop:
+	atomic_store(&stop, true);
 	if (write(stop_fd, &one, sizeof(one)) < 0)
 		log_err("cannot signal the workers: %s", strerror(errno));
 	for (i = 0; i < started; i++)
@@ -297,8 +327,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (apply_args(&o, &c) < 0)
+	if (apply_args(&o, &c) < 0) {
+		ret = 2;
 		goto out;
+	}
 	if (o.print_rules) {
 		rules_print(stdout, &c, strcmp(o.print_rules, "ipv6") == 0 ? AF_INET6 : AF_INET);
 		ret = 0;

@@ -1,6 +1,6 @@
 /* worker.c - the packet path.
  *
- *   transport recv (a batch of datagrams)
+ *   transport recv (a batch of datagrams: socket or ring)
  *     -> nfq_packet_parse (each NFQNL_MSG_PACKET)
  *     -> pkt_parse (IP and transport headers)
  *     -> policy_eval (first match)
@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,26 +86,14 @@ static void worker_judge(struct worker *w, const struct nfq_packet *np)
 	worker_add_verdict(w, np->id, d.verdict, d.has_mark ? &d.mark : NULL);
 }
 
-/* Sends the verdict buffer. A refused send is retried: the packets stay
- * queued in the kernel until they get their verdict. */
+/* Hands the batch's verdicts to the transport, which retries a refused
+ * send: the packets wait in the kernel until they get their verdict. */
 static void worker_flush(struct worker *w)
 {
 	size_t len = nfq_verdicts_finish(&w->vd);
-	int tries;
 
-	if (len == 0)
-		return;
-	for (tries = 0; tries < 100; tries++) {
-		if (w->tp->ops->send(w->tp, w->vd.buf, len) == 0)
-			break;
-		if (errno != ENOBUFS && errno != ENOMEM && errno != EAGAIN && errno != EINTR) {
-			log_err("queue %u: cannot send verdicts: %s", w->queue, strerror(errno));
-			break;
-		}
-		usleep(1000);
-	}
-	if (tries > 0)
-		w->count[ST_SEND_ERRORS] += (uint64_t)tries;
+	if (len > 0 && w->tp->ops->send(w->tp, w->vd.buf, len) < 0)
+		log_err("queue %u: cannot send verdicts: %s", w->queue, strerror(errno));
 	nfq_verdicts_reset(&w->vd);
 }
 
@@ -152,18 +139,23 @@ static void worker_publish(struct worker *w)
 	w->count[ST_SEND_CALLS] = w->tp->count.send_calls;
 	w->count[ST_ENOBUFS] = w->tp->count.enobufs;
 	w->count[ST_TRUNCATED] = w->tp->count.truncated;
+	w->count[ST_SEND_ERRORS] = w->tp->count.send_errors;
+	w->count[ST_RING_EMPTY] = w->tp->count.ring_empty;
+	w->count[ST_REARMS] = w->tp->count.rearms;
 	stats_publish(&w->stats, w->count);
 }
 
-/* One receive batch, judged and answered. Returns datagrams received. */
-static int worker_pump(struct worker *w, struct tp_batch *b)
+/* One receive batch, judged and answered. Returns datagrams received,
+ * TP_STOP, or -1. */
+static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 {
 	size_t i;
-	int n = w->tp->ops->recv(w->tp, b);
+	int n = w->tp->ops->recv(w->tp, b, wait);
 
 	if (n < 0) {
-		log_err("queue %u: receive failed: %s", w->queue, strerror(errno));
-		return -1;
+		if (n != TP_STOP)
+			log_err("queue %u: receive failed: %s", w->queue, strerror(errno));
+		return n;
 	}
 	for (i = 0; i < b->n; i++)
 		worker_datagram(w, b->dgram[i].iov_base, b->dgram[i].iov_len);
@@ -191,41 +183,28 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct tp_batch *b = calloc(1, sizeof(*b));
-	struct pollfd pfd[2] = {
-		{ .fd = w->tp->ops->fd(w->tp), .events = POLLIN },
-		{ .fd = w->stop_fd, .events = POLLIN },
-	};
-	int n;
 
 	if (!b) {
 		log_err("queue %u: out of memory", w->queue);
 		return NULL;
 	}
 	worker_pin(w);
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			log_err("queue %u: poll: %s", w->queue, strerror(errno));
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed))
+		if (worker_pump(w, b, 1) < 0)
 			break;
-		}
-		if (pfd[1].revents)
-			break;
-		/* Keep reading while batches come full, then wait again. */
-		while ((n = worker_pump(w, b)) == (int)w->conf->batch)
-			;
-		if (n < 0)
-			break;
-	}
 	/* Drain: answer everything already delivered before unbinding,
 	 * which makes the kernel drop what is still queued. */
-	while (worker_pump(w, b) > 0)
+	while (worker_pump(w, b, 0) > 0)
 		;
+	worker_publish(w);
 	stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), &w->kernel_at_exit);
 	free(b);
 	return NULL;
 }
 
 int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
-		const struct policy_sets *sets, int stop_fd, char *err, size_t errlen)
+		const struct policy_sets *sets, enum tp_kind kind, int stop_fd,
+		const atomic_bool *stop, char *err, size_t errlen)
 {
 	/* Room for a batch of the largest verdicts, plus the run closers. */
 	size_t vsize = (c->batch + 2) * 2 * NFQ_VERDICT_MAX_LEN;
@@ -237,6 +216,7 @@ int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
 	w->conf = c;
 	w->sets = sets;
 	w->stop_fd = stop_fd;
+	w->stop = stop;
 	w->vbuf = malloc(vsize);
 	if (!w->vbuf) {
 		snprintf(err, errlen, "out of memory");
@@ -248,12 +228,9 @@ int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
 		snprintf(err, errlen, "%s", e.msg);
 		goto fail;
 	}
-	/* A slot holds one packet message: the copied bytes plus attributes. */
-	w->tp = transport_socket_open(w->nl, c->batch, c->copy_range + 4096);
-	if (!w->tp) {
-		snprintf(err, errlen, "out of memory");
+	w->tp = transport_open(kind, w->nl, c, stop_fd, err, errlen);
+	if (!w->tp)
 		goto fail;
-	}
 	return 0;
 fail:
 	if (w->nl)

@@ -46,9 +46,11 @@ expect_line 0 "good.conf: ok: queues 7-7, 1 sets, 1 rules, default accept" \
 expect_line 1 "needs CAP_NET_ADMIN.*run it as root" "not root" \
 	nobody "$VERDICTD" -c "$WORK/good.conf"
 expect_line 2 "takes ipv4 or ipv6" "--print-rules with a bad family" "$VERDICTD" --print-rules=ipx
-expect_line 1 "queue 0-99: expected N or N-M" "--queue out of range" "$VERDICTD" -q 0-99 -t -c "$WORK/good.conf"
+expect_line 2 "queue 0-99: expected N or N-M" "--queue out of range" "$VERDICTD" -q 0-99 -t -c "$WORK/good.conf"
 
 vd_start "$WORK/good.conf"
+check "the legacy mmap'd netlink ring probe is logged" grep -q "NETLINK_RX_RING" "$VD_LOG"
+check "the transport and why are logged" grep -q "transport $VD_TRANSPORT (asked for $VD_TRANSPORT)" "$VD_LOG"
 check "a missing set is created with the declared type" \
 	sh -c "ip netns exec $NS_F ipset list newset -t | grep -q 'Type: hash:net' &&
 	       ip netns exec $NS_F ipset list newset -t | grep -q 'family inet6'"
@@ -67,4 +69,29 @@ CONF
 expect_line 1 "kernel set 'clash' is hash:ip family inet, but the policy declares bitmap:port" \
 	"an existing set of another type is refused" in_f "$VERDICTD" -c "$WORK/clash.conf"
 check "... and left as it was" sh -c "ip netns exec $NS_F ipset list clash -t | grep -q 'Type: hash:ip'"
+expect_line 2 "--transport takes auto, ring or socket" "a bad --transport" "$VERDICTD" --transport x -t -c "$WORK/good.conf"
+# auto picks the ring here, where io_uring works; where a seccomp policy
+# forbids io_uring it falls back to the socket, saying why, and an
+# explicit ring refuses to start.
+cat >"$WORK/auto.conf" <<CONF
+queue 9
+transport auto
+default accept
+CONF
+VD_TRANSPORT=auto vd_start "$WORK/auto.conf"
+check "transport auto chooses the ring where io_uring works" grep -q "transport ring (asked for auto)" "$VD_LOG"
+vd_stop
+NORING=$(cd "$builddir" && pwd)/tests/noring
+expect_line 1 "the ring transport cannot run: io_uring is not permitted here (Operation not permitted: a seccomp or container policy forbids it)" \
+	"--transport ring under a seccomp policy without io_uring: a clear refusal" \
+	in_f "$NORING" "$VERDICTD" -c "$WORK/auto.conf" --transport ring
+in_f "$NORING" "$VERDICTD" -c "$WORK/auto.conf" >"$WORK/noring.log" 2>&1 &
+pid=$!
+vd_pids="$vd_pids $pid"
+for i in $(seq 50); do grep -q ": ready:" "$WORK/noring.log" && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid
+check "transport auto falls back to the socket, saying why" \
+	grep -q "transport socket (asked for auto): io_uring is not permitted here" "$WORK/noring.log"
+sed 's/^/# /' "$WORK/noring.log"
 vd_done

@@ -23,6 +23,8 @@ RULES=$(cd "$srcdir" && pwd)/rules
 IPT=${IPTABLES:-iptables}
 IP6T=${IP6TABLES:-ip6tables}
 TEST=$(basename "$0" .sh)
+# Each test runs once per transport: the ring-*.sh wrappers set ring.
+VD_TRANSPORT=${VD_TRANSPORT:-socket}
 
 vd_passed=0
 vd_failed=0
@@ -98,7 +100,7 @@ expect_status() {
 }
 
 vd_done() {
-	echo "# $TEST: $vd_passed passed, $vd_failed failed"
+	echo "# $TEST ($VD_TRANSPORT transport): $vd_passed passed, $vd_failed failed"
 	[ "$vd_failed" = 0 ]
 	exit $?
 }
@@ -171,12 +173,14 @@ vd_serve() {
 }
 
 # vd_start CONF [ARGS...]: verdictd in the firewall namespace; waits for
-# its "ready" line. VD_PID and VD_LOG are set.
+# its "ready" line. VD_PID and VD_LOG are set. VD_TRANSPORT (ring,
+# socket, auto) chooses the transport.
 vd_start() {
 	local conf=$1 i
 	shift
 	VD_LOG=$WORK/verdictd.$(date +%s%N).log
-	ip netns exec "$NS_F" "$VERDICTD" -c "$conf" "$@" >"$VD_LOG" 2>&1 &
+	ip netns exec "$NS_F" "$VERDICTD" -c "$conf" --transport "$VD_TRANSPORT" "$@" \
+		>"$VD_LOG" 2>&1 &
 	VD_PID=$!
 	vd_pids="$vd_pids $VD_PID"
 	for i in $(seq 100); do
