@@ -9,9 +9,9 @@
  * batch have been submitted.
  *
  * TX: the batch's verdict buffer goes out as one send in the submission
- * ring. It is submitted by the same io_uring_enter() that waits for the
- * next packets, so a batch costs one system call, where the socket
- * transport needs two (recvmmsg and sendmsg).
+ * ring. It is submitted by the same io_uring_enter() that collects the
+ * next packets, so under load a batch costs one system call, where the
+ * socket transport needs two (recvmmsg and sendmsg).
  *
  * Multishot termination (no F_MORE), an empty buffer ring and socket
  * overruns (both reported as -ENOBUFS; told apart by whether we had
@@ -34,7 +34,7 @@
 #define RING_BGID 1
 #define RING_FILE 0		/* the queue socket, as registered file 0 */
 
-enum { UD_RECV = 1, UD_SEND, UD_STOP };
+enum { UD_RECV = 1, UD_SEND };
 
 struct transport_ring {
 	struct transport base;
@@ -157,9 +157,6 @@ static void ring_reap(struct transport_ring *r)
 			if (cqe->res < 0)
 				r->send_error = -cqe->res;
 			break;
-		case UD_STOP:
-			r->stopped = true;
-			break;
 		}
 	}
 	io_uring_cq_advance(&r->ring, seen);
@@ -180,6 +177,26 @@ static void ring_take(struct transport_ring *r, struct tp_batch *b)
 	}
 }
 
+/* Sleeps until completions are posted or the stop descriptor fires. A
+ * poll() on the ring's descriptor rather than a waiting io_uring_enter():
+ * the socket wakes us through io_uring task work either way, and poll()
+ * also watches the stop descriptor (and, unlike io_uring_enter, tools such
+ * as valgrind know it blocks). Under load it is never reached: there are
+ * always completions to take. */
+static int ring_wait(struct transport_ring *r)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = r->ring.ring_fd, .events = POLLIN },
+		{ .fd = r->stop_fd, .events = POLLIN },
+	};
+
+	if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		return -1;
+	if (pfd[1].revents)
+		r->stopped = true;
+	return 0;
+}
+
 static int ring_recv(struct transport *t, struct tp_batch *b, int wait)
 {
 	struct transport_ring *r = (struct transport_ring *)t;
@@ -190,11 +207,8 @@ static int ring_recv(struct transport *t, struct tp_batch *b, int wait)
 		if (!r->armed && r->in_ring > 0 && ring_arm(r) < 0)
 			return -1;
 		/* One enter submits the last batch's verdicts and the re-arm,
-		 * and waits for packets when there is nothing to take yet. */
-		if (wait && r->armed && r->npend == 0 && !r->stopped && io_uring_cq_ready(&r->ring) == 0)
-			ret = io_uring_submit_and_wait(&r->ring, 1);
-		else
-			ret = io_uring_submit_and_get_events(&r->ring);
+		 * and collects what completed. */
+		ret = io_uring_submit_and_get_events(&r->ring);
 		t->count.recv_calls++;
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
 			errno = -ret;
@@ -226,10 +240,15 @@ static int ring_recv(struct transport *t, struct tp_batch *b, int wait)
 			return (int)b->n;
 		if (r->stopped)
 			return TP_STOP;
-		/* Not waiting: one more round if the recv had to be re-armed,
-		 * so that a drain sees what waits in the socket. */
-		if (!wait && (r->armed || ++rounds > 1))
-			return 0;
+		if (!wait) {
+			/* One more round if the recv had to be re-armed, so
+			 * that a drain sees what waits in the socket. */
+			if (r->armed || ++rounds > 1)
+				return 0;
+			continue;
+		}
+		if (r->armed && io_uring_cq_ready(&r->ring) == 0 && ring_wait(r) < 0)
+			return -1;
 	}
 }
 
@@ -316,7 +335,6 @@ struct transport *transport_ring_open(struct mnl_socket *nl, const struct conf *
 {
 	struct transport_ring *r = calloc(1, sizeof(*r));
 	struct io_uring_params p = { .flags = IORING_SETUP_COOP_TASKRUN };
-	struct io_uring_sqe *sqe;
 	int ret;
 
 	if (!r) {
@@ -342,9 +360,6 @@ struct transport *transport_ring_open(struct mnl_socket *nl, const struct conf *
 	}
 	if (ring_setup_buffers(r, err, errlen) < 0)
 		goto fail;
-	sqe = ring_sqe(r);
-	io_uring_prep_poll_add(sqe, stop_fd, POLLIN);
-	io_uring_sqe_set_data64(sqe, UD_STOP);
 	if (ring_arm(r) < 0 || (ret = io_uring_submit(&r->ring)) < 0) {
 		snprintf(err, errlen, "cannot start the multishot receive: %s", strerror(-ret));
 		goto fail;

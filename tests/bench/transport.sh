@@ -132,7 +132,7 @@ done
 
 declare -A IR
 if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
-	n1=2000 n2=12000
+	n1=1000 n2=6000
 	for kind in $KINDS; do
 		a=$(instructions $kind $n1)
 		b=$(instructions $kind $n2)
