@@ -4,12 +4,16 @@
  *   qwatch drain QUEUE PID
  *       Waits until the queue stops growing (the consumer PID is stopped
  *       and the generator done), then sends SIGCONT to PID and times
- *       until the queue is empty: "drained N packets in S s: R pps".
+ *       until the queue is empty: "drained N packets in S s: R pps, C ns
+ *       CPU/packet", C being the CPU time all of PID's threads used (user
+ *       and kernel, from /proc/PID/task/STAR/schedstat): the consumer's
+ *       own cost, less sensitive than wall time to what else runs.
  *   qwatch rate QUEUE SECONDS
  *       Packets given a verdict per second over SECONDS, while a flood
  *       runs: id_sequence growth less the kernel's drops and the backlog. */
 #include "config.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +48,36 @@ static int qread(unsigned int queue, struct q *out)
 	return found ? 0 : -1;
 }
 
+/* Nanoseconds on CPU, all threads of @pid together. */
+static unsigned long long cpu_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long sum = 0, ns;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char file[400];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/schedstat", path, de->d_name);
+		f = fopen(file, "r");
+		if (f) {
+			if (fscanf(f, "%llu", &ns) == 1)
+				sum += ns;
+			fclose(f);
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -64,6 +98,7 @@ int main(int argc, char **argv)
 		pid_t pid = atoi(argv[3]);
 		unsigned long last = 0;
 		double stable = now(), t0, deadline;
+		unsigned long long cpu0;
 
 		/* Loaded when the backlog has not grown for 300 ms. */
 		for (;;) {
@@ -77,6 +112,7 @@ int main(int argc, char **argv)
 			}
 			usleep(1000);
 		}
+		cpu0 = cpu_ns(pid);
 		t0 = now();
 		kill(pid, SIGCONT);
 		deadline = t0 + 60;
@@ -87,7 +123,9 @@ int main(int argc, char **argv)
 				return 1;
 		} while (b.total > 0 && now() < deadline);
 		t0 = now() - t0;
-		printf("drained %lu packets in %.6f s: %.0f pps\n", a.total, t0, (double)a.total / t0);
+		cpu0 = cpu_ns(pid) - cpu0;
+		printf("drained %lu packets in %.6f s: %.0f pps, %.0f ns CPU/packet\n", a.total, t0,
+		       (double)a.total / t0, (double)cpu0 / (double)(a.total ? a.total : 1));
 		return b.total == 0 ? 0 : 1;
 	}
 	if (strcmp(argv[1], "rate") == 0) {

@@ -76,7 +76,7 @@ drain_pps() {
 	flood -n "$PACKETS"
 	wait $watcher
 	stop_consumer
-	sed -n 's/.*: \([0-9]*\) pps/\1/p' "$WORK/qwatch.out"
+	sed -n 's/.*: \([0-9]*\) pps, \([0-9]*\) ns.*/\1 \2/p' "$WORK/qwatch.out"
 }
 
 # flood_pps KIND VERDICT
@@ -88,15 +88,18 @@ flood_pps() {
 	ip netns exec "$NS_F" "$BENCH/qwatch" rate 0 $((FLOOD_SECONDS - 1)) >"$WORK/qwatch.out"
 	wait $gen
 	stop_consumer
-	sed -n 's/.*: \([0-9]*\) pps.*/\1/p' "$WORK/qwatch.out"
+	sed -n 's/.*: \([0-9]*\) pps.*/\1 0/p' "$WORK/qwatch.out"
 }
 
 # instructions KIND N: userspace instructions of a consumer that judged N packets.
 instructions() {
 	local kind=$1 n=$2 out=$WORK/callgrind.$1.$2 seq0 i
 	start_consumer "$kind" drop valgrind --tool=callgrind --callgrind-out-file="$out"
+	# Pre-loaded, as in the drain: the consumer works in full batches.
+	kill -STOP "$CONS_PID"
 	seq0=$(queue_field 0 8)
-	flood -n "$n" -r 20000
+	flood -n "$n"
+	kill -CONT "$CONS_PID"
 	for i in $(seq 600); do
 		[ $(( $(queue_field 0 8) - seq0 )) -ge "$n" ] && [ "$(queue_field 0 3)" = 0 ] && break
 		sleep 0.1
@@ -105,34 +108,39 @@ instructions() {
 	sed -n 's/^summary: //p' "$out"
 }
 
-# median and spread of the numbers on stdin
+# stats FILE: median and spread of column 1, and median of column 2
 stats() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "0 0"; exit }
+	local med='sort -n | awk "{ v[NR] = \$1 } END { if (!NR) { print 0, 0; exit }
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%d %.0f\n", m, m ? 100 * (v[NR] - v[1]) / m : 0 }'
+		printf \"%d %.0f\\n\", m, m ? 100 * (v[NR] - v[1]) / m : 0 }"'
+	echo "$(cut -d' ' -f1 "$1" | eval "$med") $(cut -d' ' -f2 "$1" | eval "$med" | cut -d' ' -f1)"
 }
 
 KINDS="loop socket ring"
-declare -A MED SPR
+declare -A MED SPR CPU
+# Runs are interleaved (loop, socket, ring, loop, ...) so that a slow
+# spell of the machine hits every consumer alike.
 for mode in drain flood; do
 	for verdict in drop accept; do
-		for kind in $KINDS; do
-			: >"$WORK/runs"
-			for r in $(seq "$RUNS"); do
-				${mode}_pps $kind $verdict >>"$WORK/runs"
+		for kind in $KINDS; do : >"$WORK/runs.$kind"; done
+		for r in $(seq "$RUNS"); do
+			for kind in $KINDS; do
+				${mode}_pps $kind $verdict >>"$WORK/runs.$kind"
 			done
-			read -r m s < <(stats <"$WORK/runs")
+		done
+		for kind in $KINDS; do
+			read -r m s c < <(stats "$WORK/runs.$kind")
 			MED[$mode-$verdict-$kind]=$m
 			SPR[$mode-$verdict-$kind]=$s
-			echo "# $mode $verdict $kind: $(tr '\n' ' ' <"$WORK/runs")-> median $m pps, spread $s%" >&2
+			CPU[$mode-$verdict-$kind]=$c
+			echo "# $mode $verdict $kind: $(cut -d' ' -f1 "$WORK/runs.$kind" | tr '\n' ' ')-> median $m pps, spread $s%, ${c} ns CPU/packet" >&2
 		done
 	done
 done
 
 declare -A IR
 if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
-	n1=1000 n2=6000
+	n1=2000 n2=12000
 	for kind in $KINDS; do
 		a=$(instructions $kind $n1)
 		b=$(instructions $kind $n2)
@@ -142,7 +150,7 @@ if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
 fi
 
 csv=$OUT/transport.csv
-echo "consumer,measure,verdict,median_pps,spread_pct,ratio_to_loop,instructions_per_packet" >"$csv"
+echo "consumer,measure,verdict,median_pps,spread_pct,ratio_to_loop,cpu_ns_per_packet,instructions_per_packet" >"$csv"
 echo
 echo "verdictd transport benchmark, $(date -u +%F), $(nproc) CPUs, $(uname -r), $RUNS runs each,"
 echo "drain of $PACKETS pre-loaded packets; flood for $FLOOD_SECONDS s. Median pps (spread), x = ratio to loop."
@@ -156,9 +164,15 @@ for kind in $KINDS; do
 		base=${MED[$mv-loop]}
 		ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
 		line="$line | $(printf '%8d (%3d%%) %5sx' "$m" "${SPR[$mv-$kind]}" "$ratio")"
-		echo "$kind,${mv%-*},${mv#*-},$m,${SPR[$mv-$kind]},$ratio,${IR[$kind]:-}" >>"$csv"
+		echo "$kind,${mv%-*},${mv#*-},$m,${SPR[$mv-$kind]},$ratio,${CPU[$mv-$kind]},${IR[$kind]:-}" >>"$csv"
 	done
 	echo "$line | ${IR[$kind]:--}"
+done
+echo
+echo "Consumer CPU time per packet in the drains (ns, user + kernel, all threads; lower is better):"
+printf '%-8s | %12s | %12s\n' consumer "drain DROP" "drain ACCEPT"
+for kind in $KINDS; do
+	printf '%-8s | %12s | %12s\n' $kind "${CPU[drain-drop-$kind]}" "${CPU[drain-accept-$kind]}"
 done
 echo
 echo "CSV: $csv"
