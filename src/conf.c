@@ -60,7 +60,7 @@ void conf_init(struct conf *c)
 	c->queue_maxlen = 65536;
 	c->rcvbuf = 16u << 20;
 	c->copy_range = 256;
-	c->batch = 64;
+	c->batch = 256;
 	c->on_error = ACT_DROP;
 	c->bypass = true;
 	c->transport = 0;		/* auto */
@@ -534,20 +534,31 @@ static int rule_family(struct parser *ps, struct policy_rule *r, uint8_t family,
 	return 0;
 }
 
+/* The start of an address or port match, "[!]VALUE", at most once a
+ * rule. Returns the index of the value word, or -1. */
+static int match_begin(struct parser *ps, size_t i, bool *present, bool *neg, struct word *v)
+{
+	int next = neg_value(ps, i, neg, v);
+
+	if (next < 0)
+		return -1;
+	if (*present) {
+		perr(ps, ps->w[i].col, "'%s' given twice in one rule", ps->w[i].s);
+		return -1;
+	}
+	*present = true;
+	return next;
+}
+
 static int parse_addr_match(struct parser *ps, struct policy_rule *r, size_t i,
 			    struct match_addr *m)
 {
 	struct word v;
 	char buf[4096], *tok, *save = NULL;
-	int next = neg_value(ps, i, &m->neg, &v);
+	int next = match_begin(ps, i, &m->present, &m->neg, &v);
 
 	if (next < 0)
 		return -1;
-	if (m->present) {
-		perr(ps, ps->w[i].col, "'%s' given twice in one rule", ps->w[i].s);
-		return -1;
-	}
-	m->present = true;
 	m->set = -1;
 	if (v.s[0] == '@') {
 		/* Like ip(6)tables' --match-set, a set reference confines the
@@ -590,15 +601,10 @@ static int parse_port_match(struct parser *ps, size_t i, struct match_ports *m)
 {
 	struct word v;
 	char buf[4096], *tok, *save = NULL;
-	int next = neg_value(ps, i, &m->neg, &v);
+	int next = match_begin(ps, i, &m->present, &m->neg, &v);
 
 	if (next < 0)
 		return -1;
-	if (m->present) {
-		perr(ps, ps->w[i].col, "'%s' given twice in one rule", ps->w[i].s);
-		return -1;
-	}
-	m->present = true;
 	m->set = -1;
 	if (v.s[0] == '@') {
 		m->set = ref_set(ps, &v, v.s + 1, false);

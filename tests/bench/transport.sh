@@ -23,6 +23,7 @@ PACKETS=${PACKETS:-50000}
 FLOOD_SECONDS=${FLOOD_SECONDS:-3}
 OUT=${OUT:-$PWD/bench-results}
 CALLGRIND=${CALLGRIND:-1}
+BATCH=${BATCH:-256}		# verdictd's batch option
 BENCH=$(cd "$builddir" && pwd)/tests/bench
 mkdir -p "$OUT"
 
@@ -42,7 +43,7 @@ start_consumer() {
 	if [ "$kind" = loop ]; then
 		ip netns exec "$NS_F" taskset -c 1 "$@" "$BENCH/nfq_loop" -q 0 -v "$verdict" >"$CONS_LOG" 2>&1 &
 	else
-		printf 'queue 0\nrcvbuf 512M\ndefault %s\n' "$verdict" >"$WORK/bench.conf"
+		printf 'queue 0\nrcvbuf 512M\nbatch %s\ndefault %s\n' "$BATCH" "$verdict" >"$WORK/bench.conf"
 		ip netns exec "$NS_F" taskset -c 1 "$@" "$VERDICTD" -c "$WORK/bench.conf" \
 			--transport "$kind" >"$CONS_LOG" 2>&1 &
 	fi
@@ -153,7 +154,8 @@ csv=$OUT/transport.csv
 echo "consumer,measure,verdict,median_pps,spread_pct,ratio_to_loop,cpu_ns_per_packet,instructions_per_packet" >"$csv"
 echo
 echo "verdictd transport benchmark, $(date -u +%F), $(nproc) CPUs, $(uname -r), $RUNS runs each,"
-echo "drain of $PACKETS pre-loaded packets; flood for $FLOOD_SECONDS s. Median pps (spread), x = ratio to loop."
+echo "drain of $PACKETS pre-loaded packets; flood for $FLOOD_SECONDS s; verdictd batch $BATCH."
+echo "Median pps (spread), x = ratio to loop."
 echo
 printf '%-8s | %-22s | %-22s | %-22s | %-22s | %s\n' consumer "drain DROP" "drain ACCEPT" "flood DROP" "flood ACCEPT" "Ir/packet"
 printf '%s\n' "---------+------------------------+------------------------+------------------------+------------------------+----------"
