@@ -83,4 +83,29 @@ check "verdictd exits 0" test "$VD_STATUS" = 0
 check "the overrun is in the counters (enobufs >= 1, user-dropped > 0)" \
 	grep -q "final: queue 0: .* enobufs [1-9].* user-dropped [1-9]" "$VD_LOG"
 sed 's/^/# /' "$VD_LOG"
+
+if [ "$VD_TRANSPORT" = ring ]; then
+	# Ring exhaustion: 64 receive buffers, 300 packets waiting. The
+	# multishot receive runs out of buffers, is started again as they come
+	# back, and every packet still gets its verdict.
+	cat >"$WORK/ring.conf" <<CONF
+queue 0
+ring-buffers 64
+batch 16
+accept proto udp dport 7000
+default drop
+CONF
+	vd_start "$WORK/ring.conf"
+	kill -STOP "$VD_PID"
+	in_c "$PROBE" burst 10.0.2.2 7000 300
+	sleep 0.3
+	kill -CONT "$VD_PID"
+	for i in $(seq 50); do [ "$(queue_field 0 3)" = 0 ] && break; sleep 0.1; done
+	vd_stop
+	check "an empty buffer ring was met and counted (ring-empty >= 1, rearms >= 1)" \
+		grep -q "final: queue 0: .* ring-empty [1-9][0-9]* rearms [1-9]" "$VD_LOG"
+	check "all 300 packets got their verdict, none lost" \
+		grep -q "final: queue 0: packets 300 accept 300 .* kernel: waiting 0 queue-dropped 0 user-dropped 0" "$VD_LOG"
+	sed 's/^/# /' "$VD_LOG"
+fi
 vd_done
