@@ -104,8 +104,14 @@ CONF
 	vd_stop
 	check "an empty buffer ring was met and counted (ring-empty >= 1, rearms >= 1)" \
 		grep -q "final: queue 0: .* ring-empty [1-9][0-9]* rearms [1-9]" "$VD_LOG"
-	check "all 300 packets got their verdict, none lost" \
-		grep -q "final: queue 0: packets 300 accept 300 .* kernel: waiting 0 queue-dropped 0 user-dropped 0" "$VD_LOG"
+	# (The burst can lose a packet or two before the firewall; every
+	# packet the kernel queued, its id-sequence, must have been judged.)
+	final=$(grep "final: queue 0:" "$VD_LOG")
+	judged=$(echo "$final" | sed -n 's/.* packets \([0-9]*\) accept.*/\1/p')
+	queued=$(echo "$final" | sed -n 's/.* id-sequence \([0-9]*\).*/\1/p')
+	check "every queued packet got its verdict ($judged of $queued, of 300 sent), none lost" \
+		sh -c "[ '$judged' = '$queued' ] && [ '${queued:-0}' -ge 280 ] &&
+		       echo '$final' | grep -q 'waiting 0 queue-dropped 0 user-dropped 0'"
 	sed 's/^/# /' "$VD_LOG"
 fi
 vd_done
