@@ -39,6 +39,8 @@ static void test_good(void)
 		"batch 128\n"
 		"on-error accept\n"
 		"bypass no\n"
+		"transport socket\n"
+		"ring-buffers 2048\n"
 		"set blocked hash:ip family inet\n"
 		"set nets6 hash:net family inet6\n"
 		"set web bitmap:port range 0-1023\n"
@@ -58,6 +60,7 @@ static void test_good(void)
 	CHECK(c.mark_mask == 0xff00 && c.fail_open && c.queue_maxlen == 100000, "options");
 	CHECK(c.rcvbuf == 32u << 20 && c.copy_range == 128 && c.batch == 128, "sizes");
 	CHECK(c.on_error == ACT_ACCEPT && !c.bypass, "on-error, bypass");
+	CHECK(c.transport == 2 && c.ring_buffers == 2048, "transport, ring-buffers");
 	CHECK(c.policy.nsets == 3 && c.policy.sets[1].family == AF_INET6, "sets");
 	CHECK(c.policy.sets[2].port_hi == 1023, "port range");
 	CHECK(c.policy.nrules == 7, "rules %zu", c.policy.nrules);
@@ -66,7 +69,7 @@ static void test_good(void)
 
 		CHECK(r[0].action == ACT_DROP && r[0].src.set == 0 && r[0].family == AF_INET, "rule 1");
 		CHECK(r[1].dst.n == 2 && r[1].dport.n == 3 && r[1].dport.range[2].hi == 8080, "rule 2");
-		CHECK(strcmp(r[1].iif.name, "veth0") == 0 && r[1].pos.line == 17, "rule 2 iif, line");
+		CHECK(strcmp(r[1].iif.name, "veth0") == 0 && r[1].pos.line == 19, "rule 2 iif, line");
 		CHECK(r[2].action == ACT_MARK && r[2].mark == 0x1400 && r[2].sport.neg && r[2].oif.neg, "rule 3");
 		CHECK(r[3].action == ACT_REJECT && r[3].dport.set == 2, "rule 4");
 		CHECK(r[4].src.neg && r[4].icmp_type == 128 && r[4].family == AF_INET6, "rule 5");
@@ -92,6 +95,9 @@ static const struct {
 	{ "batch 0\n", "t.conf:1:7: '0' is not a number from 1 to 1024" },
 	{ "  default maybe\n", "t.conf:1:11: expected accept, drop or reject, not 'maybe'" },
 	{ "default drop\ndefault accept\n", "t.conf:2:1: second 'default' (line 1 has the first)" },
+	{ "transport bogus\n", "t.conf:1:11: expected auto, ring or socket, not 'bogus'" },
+	{ "ring-buffers 100\n", "t.conf:1:14: ring-buffers 100 is not a power of two" },
+	{ "ring-buffers 32\n", "t.conf:1:14: '32' is not a number from 64 to 32768" },
 	{ "on-error reject\n", "t.conf:1:10: expected accept or drop, not 'reject'" },
 	{ "set x list:set\n", "t.conf:1:7: unsupported set type 'list:set'" },
 	{ "set x hash:ip family inet7\n", "t.conf:1:22: expected family inet or inet6" },
