@@ -102,8 +102,11 @@ struct policy_sets {
 	size_t n;
 };
 
+/* The reference: a linear first-match scan. */
 void policy_eval(const struct policy *pol, const struct policy_sets *sets,
 		 const struct pkt *p, struct policy_verdict *v);
+bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
+			 const struct pkt *p);
 
 /* Resolves interface names to indexes (0 when the interface is absent, so
  * a positive match on it matches nothing until the next load). */

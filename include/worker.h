@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "classify.h"
 #include "conf.h"
 #include "nfq.h"
 #include "policy.h"
@@ -18,6 +19,7 @@ struct worker {
 	int cpu;			/* -1: no affinity */
 	const struct conf *conf;	/* read-only while workers run */
 	const struct policy_sets *sets;
+	const struct classifier *cls;	/* compiled from conf->policy */
 	struct mnl_socket *nl;
 	struct transport *tp;
 	int stop_fd;			/* readable: drain and stop */
@@ -32,7 +34,7 @@ struct worker {
 
 /* Binds the queue and sets up the worker; the thread is not started. */
 int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
-		const struct policy_sets *sets, enum tp_kind kind, int stop_fd,
+		const struct policy_sets *sets, const struct classifier *cls, enum tp_kind kind, int stop_fd,
 		const atomic_bool *stop, char *err, size_t errlen);
 int worker_start(struct worker *w);
 /* Joins the thread (after stop_fd was signalled) and frees everything. */

@@ -62,7 +62,7 @@ static bool match_iface(const struct match_iface *m, uint32_t ifindex)
 	return (m->ifindex != 0 && m->ifindex == ifindex) != m->neg;
 }
 
-static bool rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
+bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
 			 const struct pkt *p)
 {
 	if (r->family && r->family != p->family)
@@ -89,7 +89,7 @@ void policy_eval(const struct policy *pol, const struct policy_sets *sets,
 	size_t i;
 
 	for (i = 0; i < pol->nrules; i++) {
-		if (rule_matches(&pol->rules[i], sets, p)) {
+		if (policy_rule_matches(&pol->rules[i], sets, p)) {
 			v->action = pol->rules[i].action;
 			v->mark = pol->rules[i].mark;
 			v->rule = (int)i;

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "classify.h"
 #include "conf.h"
 #include "log.h"
 #include "rules.h"
@@ -214,6 +216,7 @@ static int run_daemon(struct conf *c)
 	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, started = 0, i;
 	struct policy_sets sets = { 0 };
 	struct worker *w = NULL;
+	struct classifier *cls = NULL;
 	enum tp_kind kind;
 	atomic_bool stop = false;
 	char err[512];
@@ -230,10 +233,17 @@ static int run_daemon(struct conf *c)
 		return 1;
 	}
 	policy_resolve_ifaces(&c->policy);
+	cls = classify_build(&c->policy);
+	if (!cls) {
+		log_err("cannot compile the policy: %s", strerror(errno));
+		set_kernel_free_all(&sets);
+		return 1;
+	}
 	transport_probe_legacy_mmap(err, sizeof(err));
 	log_info("%s", err);
 	if (transport_choose((enum tp_kind)c->transport, &kind, err, sizeof(err)) < 0) {
 		log_err("the ring transport cannot run: %s; use --transport socket (or auto)", err);
+		classify_free(cls);
 		set_kernel_free_all(&sets);
 		return 1;
 	}
@@ -257,7 +267,7 @@ static int run_daemon(struct conf *c)
 	for (i = 0; i < nq; i++) {
 		int cpu = c->ncpus ? c->cpus[i % c->ncpus] : -1;
 
-		if (worker_init(&w[i], (uint16_t)(c->queue_first + i), cpu, c, &sets, kind, stop_fd,
+		if (worker_init(&w[i], (uint16_t)(c->queue_first + i), cpu, c, &sets, cls, kind, stop_fd,
 				&stop, err, sizeof(err)) < 0) {
 			log_err("%s", err);
 			goto stop;
@@ -290,15 +300,35 @@ out:
 		close(sfd);
 	if (stop_fd >= 0)
 		close(stop_fd);
+	classify_free(cls);
 	set_kernel_free_all(&sets);
 	return ret;
 }
 
-static void print_summary(const struct conf *c)
+static double now_ms(void)
 {
-	printf("%s: ok: queues %u-%u, %zu sets, %zu rules, default %s\n", c->path,
-	       c->queue_first, c->queue_last, c->policy.nsets, c->policy.nrules,
-	       policy_action_name(c->policy.dflt));
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* -t: the summary, and what compiling the policy costs. */
+static int print_summary(const struct conf *c)
+{
+	double t0 = now_ms();
+	struct classifier *cls = classify_build(&c->policy);
+
+	if (!cls) {
+		fprintf(stderr, "verdictd: %s: cannot compile the policy: %s\n", c->path, strerror(errno));
+		return 1;
+	}
+	printf("%s: ok: queues %u-%u, %zu sets, %zu rules, default %s; compiled in %.1f ms,"
+	       " %zu KiB\n", c->path, c->queue_first, c->queue_last, c->policy.nsets,
+	       c->policy.nrules, policy_action_name(c->policy.dflt), now_ms() - t0,
+	       classify_memory(cls) / 1024);
+	classify_free(cls);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -335,8 +365,7 @@ int main(int argc, char **argv)
 		rules_print(stdout, &c, strcmp(o.print_rules, "ipv6") == 0 ? AF_INET6 : AF_INET);
 		ret = 0;
 	} else if (o.test) {
-		print_summary(&c);
-		ret = 0;
+		ret = print_summary(&c);
 	} else {
 		ret = run_daemon(&c);
 	}

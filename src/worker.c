@@ -3,7 +3,7 @@
  *   transport recv (a batch of datagrams: socket or ring)
  *     -> nfq_packet_parse (each NFQNL_MSG_PACKET)
  *     -> pkt_parse (IP and transport headers)
- *     -> policy_eval (first match)
+ *     -> classify_eval (first match, compiled; policy_eval is its reference)
  *     -> worker_decide (netfilter verdict + conntrack mark)
  *     -> nfq_verdicts_add (batched)
  *   transport send (all verdicts of the batch), release
@@ -78,7 +78,7 @@ static void worker_judge(struct worker *w, const struct nfq_packet *np)
 		worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP, NULL);
 		return;
 	}
-	policy_eval(&w->conf->policy, w->sets, &p, &pv);
+	classify_eval(w->cls, &w->conf->policy, w->sets, &p, &pv);
 	worker_decide(w->conf, np, &pv, &d);
 	w->count[d.stat]++;
 	if (pv.rule < 0)
@@ -203,7 +203,7 @@ static void *worker_main(void *arg)
 }
 
 int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
-		const struct policy_sets *sets, enum tp_kind kind, int stop_fd,
+		const struct policy_sets *sets, const struct classifier *cls, enum tp_kind kind, int stop_fd,
 		const atomic_bool *stop, char *err, size_t errlen)
 {
 	/* Room for a batch of the largest verdicts, plus the run closers. */
@@ -215,6 +215,7 @@ int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
 	w->cpu = cpu;
 	w->conf = c;
 	w->sets = sets;
+	w->cls = cls;
 	w->stop_fd = stop_fd;
 	w->stop = stop;
 	w->vbuf = malloc(vsize);

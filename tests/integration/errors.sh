@@ -41,7 +41,7 @@ expect_line 1 "bad.conf:2:24: '99999' is not a port or range" "bad config: file:
 expect_line 1 "not starting" "the daemon refuses a bad config" in_f "$VERDICTD" -c "$WORK/bad.conf"
 expect_line 1 "nothing.conf: cannot open: No such file or directory" "missing config file" \
 	"$VERDICTD" -c "$WORK/nothing.conf"
-expect_line 0 "good.conf: ok: queues 7-7, 1 sets, 1 rules, default accept" \
+expect_line 0 "good.conf: ok: queues 7-7, 1 sets, 1 rules, default accept; compiled in" \
 	"-t checks without root" nobody "$VERDICTD" -t -c "$WORK/good.conf"
 expect_line 1 "needs CAP_NET_ADMIN.*run it as root" "not root" \
 	nobody "$VERDICTD" -c "$WORK/good.conf"

@@ -1,0 +1,29 @@
+/* classify.h - the compiled classifier: the policy's rules turned into
+ * per-field interval tables with a rule bit vector per interval, so a
+ * lookup is five binary searches and an AND of bit vectors instead of a
+ * walk over every rule. First-match semantics exactly as policy_eval().
+ *
+ * Built over set references, not set contents: a rule that names a set is
+ * a wildcard in the field's table and its membership is checked at lookup
+ * (as are interfaces and ICMP type/code), so a set edit never recompiles. */
+#ifndef VD_CLASSIFY_H
+#define VD_CLASSIFY_H
+
+#include <stddef.h>
+
+#include "policy.h"
+
+struct classifier;
+
+/* NULL with errno ENOMEM on failure. */
+struct classifier *classify_build(const struct policy *pol);
+void classify_free(struct classifier *c);
+
+/* The same verdict as policy_eval(pol, sets, p, v), for the policy the
+ * classifier was built from. */
+void classify_eval(const struct classifier *c, const struct policy *pol,
+		   const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v);
+
+size_t classify_memory(const struct classifier *c);
+
+#endif

@@ -1,0 +1,384 @@
+/* classify.c - the compiled classifier (bit-vector scheme of Lakshman and
+ * Stiliadis, 1998).
+ *
+ * Per address family, each of five fields (source, destination, source
+ * port, destination port, protocol) has its value domain cut into
+ * elementary intervals at every rule boundary; each interval carries a bit
+ * vector of the rules whose condition on that field holds there. A lookup
+ * finds the packet's interval in each field by binary search, ANDs the
+ * five vectors word by word, and the lowest set bit is the first rule that
+ * matches on all five fields. A rule that also needs something the tables
+ * do not hold (set membership, interfaces, ICMP type or code) is marked
+ * "residual" and confirmed with the reference matcher, policy_rule_matches;
+ * if it fails, the scan goes on to the next bit. So the answer is the
+ * linear scan's, by construction, and set contents never enter the tables.
+ *
+ * Ports use the domain 0..65536: 65536 stands for "this packet has no
+ * ports", which only rules without a port condition accept (a port match,
+ * negated or not, never matches such a packet). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "classify.h"
+
+typedef unsigned __int128 u128;
+
+enum { F_SRC, F_DST, F_SPORT, F_DPORT, F_PROTO, F_COUNT };
+
+#define NO_PORTS 65536
+
+struct interval {
+	u128 lo, hi;		/* inclusive */
+};
+
+struct field {
+	size_t nint;
+	u128 *lo;		/* interval i is [lo[i], lo[i + 1] - 1] */
+	uint64_t *bv;		/* nint vectors of words each */
+};
+
+struct family_table {
+	size_t nrules;		/* rules that apply to this family */
+	size_t words;
+	uint32_t *rule;		/* family-local index -> policy rule index */
+	uint8_t *residual;	/* confirm with policy_rule_matches */
+	struct field f[F_COUNT];
+};
+
+struct classifier {
+	struct family_table fam[2];	/* AF_INET, AF_INET6 */
+	size_t memory;
+};
+
+/* --- building ----------------------------------------------------------- */
+
+struct ivlist {
+	size_t n, cap;
+	struct interval *v;
+};
+
+static int iv_add(struct ivlist *l, u128 lo, u128 hi)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct interval *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].lo = lo;
+	l->v[l->n].hi = hi;
+	l->n++;
+	return 0;
+}
+
+static int iv_cmp(const void *a, const void *b)
+{
+	const struct interval *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sorts and merges in place; with @neg, replaces by the complement within
+ * [0, max]. */
+static int iv_normalize(struct ivlist *l, bool neg, u128 max)
+{
+	struct ivlist out = { 0 };
+	size_t i, n = 0;
+	u128 next = 0;
+	bool more = true;
+
+	qsort(l->v, l->n, sizeof(*l->v), iv_cmp);
+	for (i = 0; i < l->n; i++) {
+		if (n > 0 && (l->v[n - 1].hi == max || l->v[i].lo <= l->v[n - 1].hi + 1)) {
+			if (l->v[i].hi > l->v[n - 1].hi)
+				l->v[n - 1].hi = l->v[i].hi;
+			continue;
+		}
+		l->v[n++] = l->v[i];
+	}
+	l->n = n;
+	if (!neg)
+		return 0;
+	for (i = 0; i < l->n && more; i++) {
+		if (l->v[i].lo > next && iv_add(&out, next, l->v[i].lo - 1) < 0)
+			goto fail;
+		if (l->v[i].hi == max)
+			more = false;
+		else
+			next = l->v[i].hi + 1;
+	}
+	if (more && iv_add(&out, next, max) < 0)
+		goto fail;
+	free(l->v);
+	*l = out;
+	return 0;
+fail:
+	free(out.v);
+	return -1;
+}
+
+static u128 addr_key(uint8_t family, const union vd_addr *a)
+{
+	u128 k = 0;
+	int i, n = family == AF_INET ? 4 : 16;
+
+	for (i = 0; i < n; i++)
+		k = k << 8 | a->b[i];
+	return k;
+}
+
+static u128 addr_max(uint8_t family)
+{
+	return family == AF_INET ? (u128)0xffffffffu : ~(u128)0;
+}
+
+/* The intervals a rule accepts on @field; sets *residual when the table
+ * alone cannot decide. */
+static int rule_intervals(const struct policy_rule *r, uint8_t family, int field,
+			  struct ivlist *l, bool *residual)
+{
+	const struct match_addr *ma = field == F_SRC ? &r->src : &r->dst;
+	const struct match_ports *mp = field == F_SPORT ? &r->sport : &r->dport;
+	u128 max = addr_max(family);
+	size_t i;
+
+	switch (field) {
+	case F_SRC:
+	case F_DST:
+		if (!ma->present || ma->set >= 0) {
+			*residual |= ma->present;
+			return iv_add(l, 0, max);
+		}
+		for (i = 0; i < ma->n; i++) {
+			unsigned int bits = family == AF_INET ? 32 : 128;
+			u128 net = addr_key(family, &ma->pfx[i].addr);
+			u128 host = ma->pfx[i].plen >= bits ? 0 : max >> ma->pfx[i].plen;
+
+			if (ma->pfx[i].family == family && iv_add(l, net, net | host) < 0)
+				return -1;
+		}
+		return iv_normalize(l, ma->neg, max);
+	case F_SPORT:
+	case F_DPORT:
+		if (!mp->present)
+			return iv_add(l, 0, NO_PORTS);
+		if (mp->set >= 0) {
+			*residual = true;
+			return iv_add(l, 0, 65535);
+		}
+		for (i = 0; i < mp->n; i++)
+			if (iv_add(l, mp->range[i].lo, mp->range[i].hi) < 0)
+				return -1;
+		return iv_normalize(l, mp->neg, 65535);
+	default:
+		if (r->proto < 0)
+			return iv_add(l, 0, 255);
+		return iv_add(l, (u128)r->proto, (u128)r->proto);
+	}
+}
+
+static int u128_cmp(const void *a, const void *b)
+{
+	u128 x = *(const u128 *)a, y = *(const u128 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index of the interval holding @key: the last lo[i] <= key. */
+static size_t field_find(const struct field *f, u128 key)
+{
+	size_t lo = 0, hi = f->nint;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->lo[mid] <= key)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, size_t words,
+		       u128 max)
+{
+	size_t nb = 1, r, k, i;
+
+	for (r = 0; r < nrules; r++)
+		nb += 2 * per_rule[r].n;
+	f->lo = malloc(nb * sizeof(*f->lo));
+	if (!f->lo)
+		return -1;
+	nb = 0;
+	f->lo[nb++] = 0;
+	for (r = 0; r < nrules; r++) {
+		for (k = 0; k < per_rule[r].n; k++) {
+			f->lo[nb++] = per_rule[r].v[k].lo;
+			if (per_rule[r].v[k].hi != max)
+				f->lo[nb++] = per_rule[r].v[k].hi + 1;
+		}
+	}
+	qsort(f->lo, nb, sizeof(*f->lo), u128_cmp);
+	for (i = 1, f->nint = 1; i < nb; i++)
+		if (f->lo[i] != f->lo[f->nint - 1])
+			f->lo[f->nint++] = f->lo[i];
+	f->bv = calloc(f->nint * words, sizeof(*f->bv));
+	if (!f->bv)
+		return -1;
+	for (r = 0; r < nrules; r++) {
+		for (k = 0; k < per_rule[r].n; k++) {
+			size_t first = field_find(f, per_rule[r].v[k].lo);
+			size_t last = per_rule[r].v[k].hi == max ? f->nint - 1
+								: field_find(f, per_rule[r].v[k].hi);
+
+			for (i = first; i <= last; i++)
+				f->bv[i * words + r / 64] |= 1ull << (r % 64);
+		}
+	}
+	return 0;
+}
+
+static int family_build(struct family_table *t, const struct policy *pol, uint8_t family)
+{
+	struct ivlist *lists = NULL;
+	size_t i, n = 0;
+	int field, ret = -1;
+
+	t->rule = malloc((pol->nrules ? pol->nrules : 1) * sizeof(*t->rule));
+	t->residual = calloc(pol->nrules ? pol->nrules : 1, 1);
+	if (!t->rule || !t->residual)
+		return -1;
+	for (i = 0; i < pol->nrules; i++) {
+		const struct policy_rule *r = &pol->rules[i];
+
+		if (r->family && r->family != family)
+			continue;
+		t->rule[n] = (uint32_t)i;
+		t->residual[n] = r->iif.present || r->oif.present || r->icmp_type >= 0 ||
+				 r->icmp_code >= 0;
+		n++;
+	}
+	t->nrules = n;
+	t->words = (n + 63) / 64;
+	if (t->words == 0)
+		t->words = 1;
+	lists = calloc(n ? n : 1, sizeof(*lists));
+	if (!lists)
+		return -1;
+	for (field = 0; field < F_COUNT; field++) {
+		u128 max = field <= F_DST ? addr_max(family) : field == F_PROTO ? 255 : NO_PORTS;
+
+		for (i = 0; i < n; i++) {
+			bool res = false;
+
+			lists[i].n = 0;
+			if (rule_intervals(&pol->rules[t->rule[i]], family, field, &lists[i], &res) < 0)
+				goto out;
+			t->residual[i] |= res;
+		}
+		if (field_build(&t->f[field], lists, n, t->words, max) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(lists[i].v);
+	free(lists);
+	return ret;
+}
+
+static void family_free(struct family_table *t)
+{
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		free(t->f[f].lo);
+		free(t->f[f].bv);
+	}
+	free(t->rule);
+	free(t->residual);
+}
+
+static size_t family_memory(const struct family_table *t)
+{
+	size_t sum = t->nrules * (sizeof(*t->rule) + 1);
+	int f;
+
+	for (f = 0; f < F_COUNT; f++)
+		sum += t->f[f].nint * (sizeof(u128) + t->words * sizeof(uint64_t));
+	return sum;
+}
+
+struct classifier *classify_build(const struct policy *pol)
+{
+	struct classifier *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (family_build(&c->fam[0], pol, AF_INET) < 0 || family_build(&c->fam[1], pol, AF_INET6) < 0) {
+		classify_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->memory = sizeof(*c) + family_memory(&c->fam[0]) + family_memory(&c->fam[1]);
+	return c;
+}
+
+void classify_free(struct classifier *c)
+{
+	if (!c)
+		return;
+	family_free(&c->fam[0]);
+	family_free(&c->fam[1]);
+	free(c);
+}
+
+size_t classify_memory(const struct classifier *c)
+{
+	return c->memory;
+}
+
+/* --- lookup ------------------------------------------------------------- */
+
+void classify_eval(const struct classifier *c, const struct policy *pol,
+		   const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
+{
+	const struct family_table *t = &c->fam[p->family == AF_INET6];
+	const uint64_t *bv[F_COUNT];
+	size_t w;
+
+	bv[F_SRC] = t->f[F_SRC].bv + field_find(&t->f[F_SRC], addr_key(p->family, &p->src)) * t->words;
+	bv[F_DST] = t->f[F_DST].bv + field_find(&t->f[F_DST], addr_key(p->family, &p->dst)) * t->words;
+	bv[F_SPORT] = t->f[F_SPORT].bv + field_find(&t->f[F_SPORT], (p->flags & PKT_F_PORTS) ?
+							p->sport : NO_PORTS) * t->words;
+	bv[F_DPORT] = t->f[F_DPORT].bv + field_find(&t->f[F_DPORT], (p->flags & PKT_F_PORTS) ?
+							p->dport : NO_PORTS) * t->words;
+	bv[F_PROTO] = t->f[F_PROTO].bv + field_find(&t->f[F_PROTO], p->proto) * t->words;
+	for (w = 0; w < t->words; w++) {
+		uint64_t x = bv[F_SRC][w] & bv[F_DST][w] & bv[F_SPORT][w] & bv[F_DPORT][w] & bv[F_PROTO][w];
+
+		while (x) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(x);
+			const struct policy_rule *r = &pol->rules[t->rule[i]];
+
+			if (!t->residual[i] || policy_rule_matches(r, sets, p)) {
+				v->action = r->action;
+				v->mark = r->mark;
+				v->rule = (int)t->rule[i];
+				return;
+			}
+			x &= x - 1;
+		}
+	}
+	v->action = pol->dflt;
+	v->mark = 0;
+	v->rule = -1;
+}
