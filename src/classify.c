@@ -39,11 +39,13 @@ struct field {
 	size_t nint;
 	u128 *lo;		/* interval i is [lo[i], lo[i + 1] - 1] */
 	uint64_t *bv;		/* nint vectors of words each */
+	uint64_t *agg;		/* nint aggregates of aggwords: bit j = word j of bv not zero */
 };
 
 struct family_table {
 	size_t nrules;		/* rules that apply to this family */
 	size_t words;
+	size_t aggwords;	/* words / 64, rounded up */
 	uint32_t *rule;		/* family-local index -> policy rule index */
 	uint8_t *residual;	/* confirm with policy_rule_matches */
 	struct field f[F_COUNT];
@@ -208,7 +210,7 @@ static size_t field_find(const struct field *f, u128 key)
 }
 
 static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, size_t words,
-		       u128 max)
+		       size_t aggwords, u128 max)
 {
 	size_t nb = 1, r, k, i;
 
@@ -243,6 +245,16 @@ static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, 
 				f->bv[i * words + r / 64] |= 1ull << (r % 64);
 		}
 	}
+	/* Aggregated bit vectors (Baboescu and Varghese): a lookup ANDs
+	 * these first and visits only words that can hold a match, so its
+	 * cost follows the matches, not the number of rules. */
+	f->agg = calloc(f->nint * aggwords, sizeof(*f->agg));
+	if (!f->agg)
+		return -1;
+	for (i = 0; i < f->nint; i++)
+		for (k = 0; k < words; k++)
+			if (f->bv[i * words + k])
+				f->agg[i * aggwords + k / 64] |= 1ull << (k % 64);
 	return 0;
 }
 
@@ -270,6 +282,7 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 	t->words = (n + 63) / 64;
 	if (t->words == 0)
 		t->words = 1;
+	t->aggwords = (t->words + 63) / 64;
 	lists = calloc(n ? n : 1, sizeof(*lists));
 	if (!lists)
 		return -1;
@@ -284,7 +297,7 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 				goto out;
 			t->residual[i] |= res;
 		}
-		if (field_build(&t->f[field], lists, n, t->words, max) < 0)
+		if (field_build(&t->f[field], lists, n, t->words, t->aggwords, max) < 0)
 			goto out;
 	}
 	ret = 0;
@@ -302,6 +315,7 @@ static void family_free(struct family_table *t)
 	for (f = 0; f < F_COUNT; f++) {
 		free(t->f[f].lo);
 		free(t->f[f].bv);
+		free(t->f[f].agg);
 	}
 	free(t->rule);
 	free(t->residual);
@@ -313,7 +327,7 @@ static size_t family_memory(const struct family_table *t)
 	int f;
 
 	for (f = 0; f < F_COUNT; f++)
-		sum += t->f[f].nint * (sizeof(u128) + t->words * sizeof(uint64_t));
+		sum += t->f[f].nint * (sizeof(u128) + (t->words + t->aggwords) * sizeof(uint64_t));
 	return sum;
 }
 
@@ -352,30 +366,44 @@ void classify_eval(const struct classifier *c, const struct policy *pol,
 		   const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
 {
 	const struct family_table *t = &c->fam[p->family == AF_INET6];
-	const uint64_t *bv[F_COUNT];
-	size_t w;
+	u128 key[F_COUNT];
+	const uint64_t *bv[F_COUNT], *agg[F_COUNT];
+	size_t a;
+	int f;
 
-	bv[F_SRC] = t->f[F_SRC].bv + field_find(&t->f[F_SRC], addr_key(p->family, &p->src)) * t->words;
-	bv[F_DST] = t->f[F_DST].bv + field_find(&t->f[F_DST], addr_key(p->family, &p->dst)) * t->words;
-	bv[F_SPORT] = t->f[F_SPORT].bv + field_find(&t->f[F_SPORT], (p->flags & PKT_F_PORTS) ?
-							p->sport : NO_PORTS) * t->words;
-	bv[F_DPORT] = t->f[F_DPORT].bv + field_find(&t->f[F_DPORT], (p->flags & PKT_F_PORTS) ?
-							p->dport : NO_PORTS) * t->words;
-	bv[F_PROTO] = t->f[F_PROTO].bv + field_find(&t->f[F_PROTO], p->proto) * t->words;
-	for (w = 0; w < t->words; w++) {
-		uint64_t x = bv[F_SRC][w] & bv[F_DST][w] & bv[F_SPORT][w] & bv[F_DPORT][w] & bv[F_PROTO][w];
+	key[F_SRC] = addr_key(p->family, &p->src);
+	key[F_DST] = addr_key(p->family, &p->dst);
+	key[F_SPORT] = (p->flags & PKT_F_PORTS) ? p->sport : NO_PORTS;
+	key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
+	key[F_PROTO] = p->proto;
+	for (f = 0; f < F_COUNT; f++) {
+		size_t i = field_find(&t->f[f], key[f]);
 
-		while (x) {
-			size_t i = w * 64 + (size_t)__builtin_ctzll(x);
-			const struct policy_rule *r = &pol->rules[t->rule[i]];
+		bv[f] = t->f[f].bv + i * t->words;
+		agg[f] = t->f[f].agg + i * t->aggwords;
+	}
+	for (a = 0; a < t->aggwords; a++) {
+		uint64_t words = agg[F_SRC][a] & agg[F_DST][a] & agg[F_SPORT][a] & agg[F_DPORT][a] &
+				 agg[F_PROTO][a];
 
-			if (!t->residual[i] || policy_rule_matches(r, sets, p)) {
-				v->action = r->action;
-				v->mark = r->mark;
-				v->rule = (int)t->rule[i];
-				return;
+		while (words) {
+			size_t w = a * 64 + (size_t)__builtin_ctzll(words);
+			uint64_t x = bv[F_SRC][w] & bv[F_DST][w] & bv[F_SPORT][w] & bv[F_DPORT][w] &
+				     bv[F_PROTO][w];
+
+			while (x) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(x);
+				const struct policy_rule *r = &pol->rules[t->rule[i]];
+
+				if (!t->residual[i] || policy_rule_matches(r, sets, p)) {
+					v->action = r->action;
+					v->mark = r->mark;
+					v->rule = (int)t->rule[i];
+					return;
+				}
+				x &= x - 1;
 			}
-			x &= x - 1;
+			words &= words - 1;
 		}
 	}
 	v->action = pol->dflt;
