@@ -20,6 +20,7 @@
 #include "log.h"
 #include "rules.h"
 #include "set_kernel.h"
+#include "trace.h"
 #include "transport.h"
 #include "worker.h"
 
@@ -31,6 +32,7 @@ struct options {
 	const char *cpus;
 	const char *print_rules;
 	const char *transport;
+	const char *trace;
 	int test;
 	int fail_open;		/* -1: as configured */
 	int verbose;
@@ -49,6 +51,8 @@ static void usage(FILE *out)
 		"      --fail-open         accept, not drop, when the queue is full\n"
 		"      --transport auto|ring|socket  io_uring rings or sockets (default auto)\n"
 		"      --print-rules=ipv4|ipv6  print the fixed iptables rule set and exit\n"
+		"      --trace FILE        which rule each packet header of FILE (- for stdin)\n"
+		"                          meets, without the kernel; see verdictd(8)\n"
 		"  -v, --verbose           log more\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n\n"
@@ -57,7 +61,7 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT };
+	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT, OPT_TRACE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
@@ -66,6 +70,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "fail-open", no_argument, NULL, OPT_FAIL_OPEN },
 		{ "print-rules", required_argument, NULL, OPT_PRINT_RULES },
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
+		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -85,6 +90,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_FAIL_OPEN: o->fail_open = 1; break;
 		case OPT_PRINT_RULES: o->print_rules = optarg; break;
 		case OPT_TRANSPORT: o->transport = optarg; break;
+		case OPT_TRACE: o->trace = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("verdictd %s\n", PACKAGE_VERSION); exit(0);
@@ -331,6 +337,24 @@ static int print_summary(const struct conf *c)
 	return 0;
 }
 
+static int run_trace(const struct conf *c, const char *path)
+{
+	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	int bad;
+
+	if (!in) {
+		fprintf(stderr, "verdictd: %s: cannot open: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (c->policy.nsets)
+		fprintf(stderr, "verdictd: note: the tracer does not read the kernel: its %zu sets are"
+			" empty here\n", c->policy.nsets);
+	bad = trace_run(c, in, stdout, stderr);
+	if (in != stdin)
+		fclose(in);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -364,6 +388,8 @@ int main(int argc, char **argv)
 	if (o.print_rules) {
 		rules_print(stdout, &c, strcmp(o.print_rules, "ipv6") == 0 ? AF_INET6 : AF_INET);
 		ret = 0;
+	} else if (o.trace) {
+		ret = run_trace(&c, o.trace);
 	} else if (o.test) {
 		ret = print_summary(&c);
 	} else {

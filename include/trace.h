@@ -1,0 +1,18 @@
+/* trace.h - the packet tracer: which rule a header meets, without a kernel. */
+#ifndef VD_TRACE_H
+#define VD_TRACE_H
+
+#include <stdio.h>
+
+#include "conf.h"
+
+/* Reads headers from @in, one a line, and prints for each the deciding
+ * rule (number and file:line), its action and mark. Formats:
+ *   PROTO SRC[:PORT] DST[:PORT] [type N[/CODE]] [iif NAME] [oif NAME]
+ *     (IPv6 with a port: [ADDR]:PORT), and
+ *   ClassBench trace lines: SRC DST SPORT DPORT PROTO FLAGS RULE (decimal).
+ * Sets are empty here (the tracer does not read the kernel). Returns the
+ * number of lines that could not be read. */
+int trace_run(const struct conf *c, FILE *in, FILE *out, FILE *err);
+
+#endif
