@@ -89,10 +89,11 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last)
+/* "N" or "N-M", 0 <= N <= M <= 65535: ports, port ranges, queue ranges. */
+static int parse_port_range(const char *s, struct policy_range *r)
 {
-	unsigned long a, b;
-	char buf[32], *dash;
+	char buf[16], *dash;
+	unsigned long lo, hi;
 
 	if (strlen(s) >= sizeof(buf))
 		return -1;
@@ -100,15 +101,26 @@ int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last)
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
-	if (parse_uint(buf, 65535, &a) < 0)
+	if (parse_uint(buf, 65535, &lo) < 0)
 		return -1;
-	b = a;
-	if (dash && parse_uint(dash + 1, 65535, &b) < 0)
+	hi = lo;
+	if (dash && parse_uint(dash + 1, 65535, &hi) < 0)
 		return -1;
-	if (b < a || b - a + 1 > CONF_MAX_QUEUES)
+	if (hi < lo)
 		return -1;
-	*first = (uint16_t)a;
-	*last = (uint16_t)b;
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+}
+
+int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last)
+{
+	struct policy_range r;
+
+	if (parse_port_range(s, &r) < 0 || r.hi - r.lo + 1 > CONF_MAX_QUEUES)
+		return -1;
+	*first = r.lo;
+	*last = r.hi;
 	return 0;
 }
 
@@ -355,29 +367,6 @@ static int parse_family(struct parser *ps, const struct word *w, uint8_t *out)
 		perr(ps, w->col, "expected family inet or inet6, not '%s'", w->s);
 		return -1;
 	}
-	return 0;
-}
-
-static int parse_port_range(const char *s, struct policy_range *r)
-{
-	char buf[16], *dash;
-	unsigned long lo, hi;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash = '\0';
-	if (parse_uint(buf, 65535, &lo) < 0)
-		return -1;
-	hi = lo;
-	if (dash && parse_uint(dash + 1, 65535, &hi) < 0)
-		return -1;
-	if (hi < lo)
-		return -1;
-	r->lo = (uint16_t)lo;
-	r->hi = (uint16_t)hi;
 	return 0;
 }
 
