@@ -43,6 +43,9 @@ int conf_load_string(struct conf *c, const char *name, const char *text, FILE *e
 
 void conf_free(struct conf *c);
 
+/* "0,1,3" into c->cpus. -1 if malformed, *bad the offset of the bad entry. */
+int conf_parse_cpus(struct conf *c, const char *list, size_t *bad);
+
 /* "3" or "0-3". 0 on success, -1 if malformed. */
 int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last);
 

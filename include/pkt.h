@@ -36,7 +36,8 @@ struct pkt {
 /* Parses an IPv4 or IPv6 packet of @len captured bytes. Returns 0 when the
  * network header was read (transport fields may still be missing: see
  * flags), -1 when the bytes are not a readable IP header. Never reads past
- * @len. Leaves iif/oif alone. */
+ * @len. Clears every field first, interfaces included: the caller sets
+ * iif/oif, which the packet bytes do not carry. */
 int pkt_parse(struct pkt *p, const uint8_t *data, size_t len);
 
 /* "tcp 10.0.0.1:1234 -> 10.0.0.2:80" into @buf, for logs and the tracer. */

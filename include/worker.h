@@ -22,8 +22,7 @@ struct worker {
 	const struct classifier *cls;	/* compiled from conf->policy */
 	struct mnl_socket *nl;
 	struct transport *tp;
-	int stop_fd;			/* readable: drain and stop */
-	const atomic_bool *stop;	/* set with stop_fd, seen between batches */
+	const atomic_bool *stop;	/* set with the stop descriptor, seen between batches */
 	pthread_t thread;
 	struct stats stats;
 	struct stats_kernel kernel_at_exit;
@@ -37,7 +36,7 @@ int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
 		const struct policy_sets *sets, const struct classifier *cls, enum tp_kind kind, int stop_fd,
 		const atomic_bool *stop, char *err, size_t errlen);
 int worker_start(struct worker *w);
-/* Joins the thread (after stop_fd was signalled) and frees everything. */
+/* Joins the thread (after the stop descriptor fired) and frees everything. */
 void worker_finish(struct worker *w);
 
 /* What one packet gets: the decision in one place. Exposed for tests. */

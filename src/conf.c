@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "transport.h"
 
 #define MAX_WORDS 64
 
@@ -63,7 +64,7 @@ void conf_init(struct conf *c)
 	c->batch = 256;
 	c->on_error = ACT_DROP;
 	c->bypass = true;
-	c->transport = 0;		/* auto */
+	c->transport = TP_AUTO;
 	c->ring_buffers = 1024;
 	c->policy.dflt = ACT_DROP;
 }
@@ -219,25 +220,35 @@ static int parse_size(struct parser *ps, const struct word *w, uint32_t *out)
 	return -1;
 }
 
-static int parse_cpus(struct parser *ps, const struct word *w)
+int conf_parse_cpus(struct conf *c, const char *list, size_t *bad)
 {
 	char buf[1024], *tok, *save = NULL;
 	unsigned long v;
 
-	if (strlen(w->s) >= sizeof(buf)) {
-		perr(ps, w->col, "cpu list too long");
+	*bad = 0;
+	if (strlen(list) >= sizeof(buf))
 		return -1;
-	}
-	strcpy(buf, w->s);
-	ps->c->ncpus = 0;
+	strcpy(buf, list);
+	c->ncpus = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_uint(tok, CONF_MAX_CPUS - 1, &v) < 0 || ps->c->ncpus == CONF_MAX_CPUS) {
-			perr(ps, w->col + (unsigned int)(tok - buf), "'%s' is not a CPU number", tok);
+		if (parse_uint(tok, CONF_MAX_CPUS - 1, &v) < 0 || c->ncpus == CONF_MAX_CPUS) {
+			*bad = (size_t)(tok - buf);
 			return -1;
 		}
-		ps->c->cpus[ps->c->ncpus++] = (int)v;
+		c->cpus[c->ncpus++] = (int)v;
 	}
 	return 0;
+}
+
+static int parse_cpus(struct parser *ps, const struct word *w)
+{
+	size_t bad;
+
+	if (conf_parse_cpus(ps->c, w->s, &bad) == 0)
+		return 0;
+	perr(ps, w->col + (unsigned int)bad, "'%.*s' is not a CPU number (a list like 0,1)",
+	     (int)strcspn(w->s + bad, ","), w->s + bad);
+	return -1;
 }
 
 static int parse_verdict_word(struct parser *ps, const struct word *w, bool allow_reject,
@@ -287,13 +298,9 @@ static int parse_option(struct parser *ps)
 	if (strcmp(k, "fail-open") == 0)
 		return parse_bool(ps, &ps->w[1], &c->fail_open);
 	if (strcmp(k, "transport") == 0) {
-		static const char *const kinds[] = { "auto", "ring", "socket" };
-		int i;
-
-		for (i = 0; i < 3; i++)
-			if (strcmp(ps->w[1].s, kinds[i]) == 0)
-				c->transport = i;
-		if (strcmp(ps->w[1].s, kinds[c->transport]) != 0) {
+		c->transport = transport_kind_parse(ps->w[1].s);
+		if (c->transport < 0) {
+			c->transport = TP_AUTO;
 			perr(ps, ps->w[1].col, "expected auto, ring or socket, not '%s'", ps->w[1].s);
 			return -1;
 		}

@@ -132,11 +132,7 @@ truncated:
 
 int pkt_parse(struct pkt *p, const uint8_t *data, size_t len)
 {
-	uint32_t iif = p->iif, oif = p->oif;
-
 	memset(p, 0, sizeof(*p));
-	p->iif = iif;
-	p->oif = oif;
 	if (len < 1)
 		return -1;
 	switch (data[0] >> 4) {

@@ -120,20 +120,13 @@ static int apply_args(const struct options *o, struct conf *c)
 		return -1;
 	}
 	if (o->cpus) {
-		char *copy = strdup(o->cpus), *tok, *save = NULL, *end;
+		size_t bad;
 
-		c->ncpus = 0;
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			long v = strtol(tok, &end, 10);
-
-			if (*end || v < 0 || v >= CONF_MAX_CPUS || c->ncpus == CONF_MAX_CPUS) {
-				fprintf(stderr, "verdictd: --cpus: '%s' is not a CPU number\n", tok);
-				free(copy);
-				return -1;
-			}
-			c->cpus[c->ncpus++] = (int)v;
+		if (conf_parse_cpus(c, o->cpus, &bad) < 0) {
+			fprintf(stderr, "verdictd: --cpus %s: '%.*s' is not a CPU number (a list like 0,1)\n",
+				o->cpus, (int)strcspn(o->cpus + bad, ","), o->cpus + bad);
+			return -1;
 		}
-		free(copy);
 	}
 	if (o->fail_open >= 0)
 		c->fail_open = o->fail_open;

@@ -71,13 +71,13 @@ static void worker_judge(struct worker *w, const struct nfq_packet *np)
 	struct worker_decision d;
 	struct pkt p;
 
-	p.iif = np->iif;
-	p.oif = np->oif;
 	if (!np->payload || pkt_parse(&p, np->payload, np->len) < 0) {
 		w->count[ST_MALFORMED]++;
 		worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP, NULL);
 		return;
 	}
+	p.iif = np->iif;
+	p.oif = np->oif;
 	classify_eval(w->cls, &w->conf->policy, w->sets, &p, &pv);
 	worker_decide(w->conf, np, &pv, &d);
 	w->count[d.stat]++;
@@ -216,7 +216,6 @@ int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
 	w->conf = c;
 	w->sets = sets;
 	w->cls = cls;
-	w->stop_fd = stop_fd;
 	w->stop = stop;
 	w->vbuf = malloc(vsize);
 	if (!w->vbuf) {

@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/verdictd-fuzz.XXXXXX")}
 seconds=${1:-20}
 CC=${FUZZ_CC:-clang}
-libs=$(pkg-config --cflags --libs libmnl libnetfilter_queue libipset)
+libs=$(pkg-config --cflags --libs libmnl libnetfilter_queue libipset liburing)
 flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/include"
 
 # A stand-in config.h: the sources include it for autoconf's defines only.
@@ -20,7 +20,8 @@ build() {
 	$CC $flags -I"$out" "$here/$name.c" "$@" $libs -o "$out/$name"
 }
 build fuzz_pkt "$top/src/pkt.c"
-build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c"
+build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport.c" \
+	"$top/src/transport_socket.c" "$top/src/transport_ring.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c"
 
 for t in pkt conf nfq; do
