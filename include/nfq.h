@@ -16,6 +16,7 @@
 struct nfq_packet {
 	uint32_t id;
 	uint16_t hw_protocol;	/* ETH_P_IP / ETH_P_IPV6, host order */
+	uint8_t hook;		/* NF_INET_LOCAL_IN, NF_INET_FORWARD, ... */
 	const uint8_t *payload;
 	uint32_t len;		/* captured bytes */
 	uint32_t iif;

@@ -27,6 +27,7 @@ struct pkt {
 	uint8_t  icmp_code;
 	uint16_t sport;		/* host byte order */
 	uint16_t dport;
+	uint8_t  hook;		/* netfilter hook (NF_INET_LOCAL_IN...), 0 if unknown */
 	uint32_t iif;		/* ifindex, 0 if none */
 	uint32_t oif;
 	union vd_addr src;

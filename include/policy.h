@@ -66,12 +66,27 @@ struct match_iface {
 	uint32_t ifindex;	/* resolved at load; 0 when absent */
 };
 
+/* The chains the fixed rules queue from, by netfilter hook number: iptables'
+ * INPUT, FORWARD and OUTPUT (an imported ruleset keeps them apart). */
+enum policy_hook {
+	POLICY_HOOK_ANY = 0,
+	POLICY_HOOK_INPUT = 1,		/* NF_INET_LOCAL_IN */
+	POLICY_HOOK_FORWARD = 2,	/* NF_INET_FORWARD */
+	POLICY_HOOK_OUTPUT = 3,		/* NF_INET_LOCAL_OUT */
+	POLICY_HOOK_MAX = 3,
+};
+
+/* "input", "forward", "output" -> POLICY_HOOK_*, 0 if none of them. */
+int policy_hook_parse(const char *s);
+const char *policy_hook_name(int hook);
+
 struct policy_rule {
 	struct policy_pos pos;
 	enum policy_action action;
 	uint32_t mark;		/* ACT_MARK */
 	struct policy_pos mark_pos;
 	uint8_t family;		/* 0: both */
+	uint8_t hook;		/* POLICY_HOOK_*: the iptables chain that queued it; 0: any */
 	int proto;		/* -1: any */
 	int icmp_type;		/* -1: any */
 	int icmp_code;		/* -1: any */

@@ -8,11 +8,13 @@
 
 /* Reads headers from @in, one a line, and prints for each the deciding
  * rule (number and file:line), its action and mark. Formats:
- *   PROTO SRC[:PORT] DST[:PORT] [type N[/CODE]] [iif NAME] [oif NAME]
+ *   PROTO SRC[:PORT] DST[:PORT] [type N[/CODE]] [iif NAME] [oif NAME] [hook NAME]
  *     (IPv6 with a port: [ADDR]:PORT), and
  *   ClassBench trace lines: SRC DST SPORT DPORT PROTO FLAGS RULE (decimal).
+ * @hook (POLICY_HOOK_*, 0 for none) is the chain a header is taken to come
+ * from unless its line names one (ClassBench lines cannot).
  * Sets are empty here (the tracer does not read the kernel). Returns the
  * number of lines that could not be read. */
-int trace_run(const struct conf *c, FILE *in, FILE *out, FILE *err);
+int trace_run(const struct conf *c, int hook, FILE *in, FILE *out, FILE *err);
 
 #endif

@@ -13,6 +13,10 @@
  * if it fails, the scan goes on to the next bit. So the answer is the
  * linear scan's, by construction, and set contents never enter the tables.
  *
+ * The protocol field also holds the netfilter hook the packet was queued
+ * from: its key is hook * 256 + protocol, so a "hook" match costs no
+ * extra field.
+ *
  * Ports use the domain 0..65536: 65536 stands for "this packet has no
  * ports", which only rules without a port condition accept (a port match,
  * negated or not, never matches such a packet). */
@@ -30,6 +34,7 @@ typedef unsigned __int128 u128;
 enum { F_SRC, F_DST, F_SPORT, F_DPORT, F_PROTO, F_COUNT };
 
 #define NO_PORTS 65536
+#define PROTO_KEY_MAX ((POLICY_HOOK_MAX + 1) * 256 - 1)
 
 struct interval {
 	u128 lo, hi;		/* inclusive */
@@ -180,9 +185,16 @@ static int rule_intervals(const struct policy_rule *r, uint8_t family, int field
 				return -1;
 		return iv_normalize(l, mp->neg, 65535);
 	default:
-		if (r->proto < 0)
-			return iv_add(l, 0, 255);
-		return iv_add(l, (u128)r->proto, (u128)r->proto);
+		for (i = 0; i <= POLICY_HOOK_MAX; i++) {
+			u128 base = (u128)i * 256;
+
+			if (r->hook && r->hook != i)
+				continue;
+			if (iv_add(l, base + (r->proto < 0 ? 0 : (u128)r->proto),
+				   base + (r->proto < 0 ? 255 : (u128)r->proto)) < 0)
+				return -1;
+		}
+		return iv_normalize(l, false, PROTO_KEY_MAX);
 	}
 }
 
@@ -287,7 +299,7 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 	if (!lists)
 		return -1;
 	for (field = 0; field < F_COUNT; field++) {
-		u128 max = field <= F_DST ? addr_max(family) : field == F_PROTO ? 255 : NO_PORTS;
+		u128 max = field <= F_DST ? addr_max(family) : field == F_PROTO ? PROTO_KEY_MAX : NO_PORTS;
 
 		for (i = 0; i < n; i++) {
 			bool res = false;
@@ -375,7 +387,7 @@ void classify_eval(const struct classifier *c, const struct policy *pol,
 	key[F_DST] = addr_key(p->family, &p->dst);
 	key[F_SPORT] = (p->flags & PKT_F_PORTS) ? p->sport : NO_PORTS;
 	key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
-	key[F_PROTO] = p->proto;
+	key[F_PROTO] = (u128)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
 	for (f = 0; f < F_COUNT; f++) {
 		size_t i = field_find(&t->f[f], key[f]);
 

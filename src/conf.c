@@ -739,6 +739,29 @@ static int parse_iface(struct parser *ps, size_t i, struct match_iface *m)
 	return next;
 }
 
+/* hook input|forward|output: the chain whose packets the rule judges. */
+static int parse_hook(struct parser *ps, struct policy_rule *r, size_t i)
+{
+	int h;
+
+	if (i + 1 >= ps->nw) {
+		perr(ps, ps->w[i].col, "'hook' needs a value (input, forward or output)");
+		return -1;
+	}
+	if (r->hook) {
+		perr(ps, ps->w[i].col, "'hook' given twice in one rule");
+		return -1;
+	}
+	h = policy_hook_parse(ps->w[i + 1].s);
+	if (!h) {
+		perr(ps, ps->w[i + 1].col, "expected hook input, forward or output, not '%s'",
+		     ps->w[i + 1].s);
+		return -1;
+	}
+	r->hook = (uint8_t)h;
+	return (int)i + 1;
+}
+
 static bool proto_has_ports(int proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
@@ -802,6 +825,8 @@ static int parse_rule(struct parser *ps)
 			next = parse_iface(ps, i, &r.iif);
 		else if (strcmp(k, "oif") == 0)
 			next = parse_iface(ps, i, &r.oif);
+		else if (strcmp(k, "hook") == 0)
+			next = parse_hook(ps, &r, i);
 		else if (strcmp(k, "family") == 0 && i + 1 < ps->nw) {
 			uint8_t fam;
 
@@ -810,7 +835,7 @@ static int parse_rule(struct parser *ps)
 				next = -1;
 		} else {
 			perr(ps, ps->w[i].col, "unknown match '%s' (src, dst, proto, sport, dport,"
-			     " icmp-type, iif, oif, family)", k);
+			     " icmp-type, iif, oif, hook, family)", k);
 			next = -1;
 		}
 		i = (size_t)next + 1;

@@ -30,6 +30,7 @@ int nfq_packet_parse(const struct nlmsghdr *nlh, struct nfq_packet *p)
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	p->id = ntohl(ph->packet_id);
 	p->hw_protocol = ntohs(ph->hw_protocol);
+	p->hook = ph->hook;
 	if (attr[NFQA_PAYLOAD]) {
 		p->payload = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 		p->len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);

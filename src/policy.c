@@ -67,6 +67,8 @@ bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *
 {
 	if (r->family && r->family != p->family)
 		return false;
+	if (r->hook && r->hook != p->hook)
+		return false;
 	if (r->proto >= 0 && r->proto != p->proto)
 		return false;
 	if (r->icmp_type >= 0 &&
@@ -142,4 +144,25 @@ const char *policy_action_name(enum policy_action a)
 	};
 
 	return names[a];
+}
+
+static const char *const hook_names[POLICY_HOOK_MAX + 1] = {
+	[POLICY_HOOK_INPUT] = "input",
+	[POLICY_HOOK_FORWARD] = "forward",
+	[POLICY_HOOK_OUTPUT] = "output",
+};
+
+int policy_hook_parse(const char *s)
+{
+	int h;
+
+	for (h = 1; h <= POLICY_HOOK_MAX; h++)
+		if (strcmp(s, hook_names[h]) == 0)
+			return h;
+	return 0;
+}
+
+const char *policy_hook_name(int hook)
+{
+	return hook > 0 && hook <= POLICY_HOOK_MAX ? hook_names[hook] : "any";
 }

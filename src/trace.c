@@ -89,14 +89,17 @@ static int parse_classbench(char **w, struct pkt *p)
 	return 0;
 }
 
-static int parse_header(char **w, int n, struct pkt *p)
+static int parse_header(char **w, int n, int hook, struct pkt *p)
 {
 	bool sp = false, dp = false;
 	int proto, i;
 
-	if (n == 7 && parse_classbench(w, p) == 0)
+	if (n == 7 && parse_classbench(w, p) == 0) {
+		p->hook = (uint8_t)hook;
 		return 0;
+	}
 	memset(p, 0, sizeof(*p));
+	p->hook = (uint8_t)hook;
 	if (n < 3 || (proto = parse_proto(w[0])) < 0 ||
 	    parse_endpoint(w[1], p, &p->src, &p->sport, &sp) < 0 ||
 	    parse_endpoint(w[2], p, &p->dst, &p->dport, &dp) < 0 || sp != dp)
@@ -115,6 +118,9 @@ static int parse_header(char **w, int n, struct pkt *p)
 			p->iif = if_nametoindex(w[i + 1]);
 		} else if (strcmp(w[i], "oif") == 0) {
 			p->oif = if_nametoindex(w[i + 1]);
+		} else if (strcmp(w[i], "hook") == 0) {
+			if (!(p->hook = (uint8_t)policy_hook_parse(w[i + 1])))
+				return -1;
 		} else {
 			return -1;
 		}
@@ -122,7 +128,7 @@ static int parse_header(char **w, int n, struct pkt *p)
 	return i == n ? 0 : -1;
 }
 
-int trace_run(const struct conf *c, FILE *in, FILE *out, FILE *err)
+int trace_run(const struct conf *c, int hook, FILE *in, FILE *out, FILE *err)
 {
 	struct classifier *cl = classify_build(&c->policy);
 	struct policy_sets sets = { 0 };
@@ -157,9 +163,9 @@ int trace_run(const struct conf *c, FILE *in, FILE *out, FILE *err)
 			w[n++] = tok;
 		if (n == 0 || w[0][0] == '#')
 			continue;
-		if (parse_header(w, n, &p) < 0) {
+		if (parse_header(w, n, hook, &p) < 0) {
 			fprintf(err, "trace:%u: cannot read this header (PROTO SRC[:PORT] DST[:PORT]"
-				" [type N[/CODE]] [iif NAME] [oif NAME], or a ClassBench trace line)\n", lineno);
+				" [type N[/CODE]] [iif NAME] [oif NAME] [hook NAME], or a ClassBench trace line)\n", lineno);
 			bad++;
 			continue;
 		}

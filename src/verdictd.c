@@ -33,6 +33,7 @@ struct options {
 	const char *print_rules;
 	const char *transport;
 	const char *trace;
+	int hook;		/* the tracer's chain for headers that name none */
 	int test;
 	int fail_open;		/* -1: as configured */
 	int verbose;
@@ -53,6 +54,7 @@ static void usage(FILE *out)
 		"      --print-rules=ipv4|ipv6  print the fixed iptables rule set and exit\n"
 		"      --trace FILE        which rule each packet header of FILE (- for stdin)\n"
 		"                          meets, without the kernel; see verdictd(8)\n"
+		"      --hook input|forward|output  the tracer's chain for headers that name none\n"
 		"  -v, --verbose           log more\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n\n"
@@ -61,7 +63,7 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT, OPT_TRACE };
+	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT, OPT_TRACE, OPT_HOOK };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
@@ -71,6 +73,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "print-rules", required_argument, NULL, OPT_PRINT_RULES },
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "hook", required_argument, NULL, OPT_HOOK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -91,6 +94,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_PRINT_RULES: o->print_rules = optarg; break;
 		case OPT_TRANSPORT: o->transport = optarg; break;
 		case OPT_TRACE: o->trace = optarg; break;
+		case OPT_HOOK:
+			if (!(o->hook = policy_hook_parse(optarg))) {
+				fprintf(stderr, "verdictd: --hook takes input, forward or output, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("verdictd %s\n", PACKAGE_VERSION); exit(0);
@@ -330,7 +339,7 @@ static int print_summary(const struct conf *c)
 	return 0;
 }
 
-static int run_trace(const struct conf *c, const char *path)
+static int run_trace(const struct conf *c, const char *path, int hook)
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	int bad;
@@ -342,7 +351,7 @@ static int run_trace(const struct conf *c, const char *path)
 	if (c->policy.nsets)
 		fprintf(stderr, "verdictd: note: the tracer does not read the kernel: its %zu sets are"
 			" empty here\n", c->policy.nsets);
-	bad = trace_run(c, in, stdout, stderr);
+	bad = trace_run(c, hook, in, stdout, stderr);
 	if (in != stdin)
 		fclose(in);
 	return bad ? 1 : 0;
@@ -382,7 +391,7 @@ int main(int argc, char **argv)
 		rules_print(stdout, &c, strcmp(o.print_rules, "ipv6") == 0 ? AF_INET6 : AF_INET);
 		ret = 0;
 	} else if (o.trace) {
-		ret = run_trace(&c, o.trace);
+		ret = run_trace(&c, o.trace, o.hook);
 	} else if (o.test) {
 		ret = print_summary(&c);
 	} else {

@@ -76,6 +76,7 @@ static void worker_judge(struct worker *w, const struct nfq_packet *np)
 		worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP, NULL);
 		return;
 	}
+	p.hook = np->hook;
 	p.iif = np->iif;
 	p.oif = np->oif;
 	classify_eval(w->cls, &w->conf->policy, w->sets, &p, &pv);

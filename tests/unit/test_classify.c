@@ -121,6 +121,9 @@ static void rnd_rule(char *line, size_t len, int v6)
 	}
 	if (rnd(10) == 0)
 		snprintf(line + strlen(line), len - strlen(line), " iif %slo", rnd(2) ? "!" : "");
+	if (rnd(3) == 0)
+		snprintf(line + strlen(line), len - strlen(line), " hook %s",
+			 policy_hook_name(1 + (int)rnd(POLICY_HOOK_MAX)));
 }
 
 static void rnd_packet(struct pkt *p)
@@ -146,6 +149,7 @@ static void rnd_packet(struct pkt *p)
 		p->dport = (uint16_t)(rnd(3) ? rnd(60) : rnd(65536));
 	}
 	p->iif = rnd(2) ? 1 : 7;
+	p->hook = (uint8_t)rnd(POLICY_HOOK_MAX + 1);
 }
 
 static void test_random(void)

@@ -126,6 +126,8 @@ static const struct {
 	{ "accept proto icmp icmp-type 3/x\n", "t.conf:1:31: 'x' is not an icmp code" },
 	{ "accept iif abcdefghijklmnopq\n", "t.conf:1:12: 'abcdefghijklmnopq' is not an interface name" },
 	{ "accept sauce 1\n", "t.conf:1:8: unknown match 'sauce'" },
+	{ "accept hook prerouting\n", "t.conf:1:13: expected hook input, forward or output, not 'prerouting'" },
+	{ "accept hook input hook forward\n", "t.conf:1:19: 'hook' given twice in one rule" },
 	{ "mark\n", "t.conf:1:1: 'mark' needs a value" },
 	{ "mark 0x3 proto tcp\n", "t.conf:1:6: mark 0x3 has bits outside 0xfffc" },
 	{ "mark 0x10000\nmark-mask 0xffffff\nmark 0x1000000\n", "t.conf:3:6: mark 0x1000000 has bits outside 0xfffffc" },

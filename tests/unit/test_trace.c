@@ -48,7 +48,7 @@ int main(void)
 	conf_init(&c);
 	CHECK(conf_load_string(&c, "t.conf", policy, stderr) == 0, "policy parses");
 	c.path = strdup("t.conf");
-	bad = trace_run(&c, in, o, e);
+	bad = trace_run(&c, 0, in, o, e);
 	fclose(o);
 	fclose(e);
 	fclose(in);
