@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pkt.h"
 #include "set.h"
@@ -128,6 +129,10 @@ bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *
 void policy_resolve_ifaces(struct policy *pol);
 
 void policy_free(struct policy *pol);
+
+/* verdictd.conf(5) text: a set declaration line, a rule (no newline). */
+void policy_write_set(FILE *out, const struct policy_set *s);
+void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_rule *r);
 const char *policy_action_name(enum policy_action a);
 
 #endif

@@ -1,0 +1,1122 @@
+/* import.c - an iptables filter table as a verdictd policy.
+ *
+ * iptables walks INPUT or FORWARD rule by rule, descends into user chains
+ * on -j and comes back on RETURN or at the chain's end. The policy is one
+ * flat first-match list, so the walk is unrolled here:
+ *   - a jump's matches are ANDed into every rule of the chain it enters
+ *     (the "context"), field by field;
+ *   - a RETURN with matches M means the rules after it in that chain apply
+ *     only where M does not hold: NOT M is a disjunction of one negated
+ *     field each (De Morgan), and a disjunction is a run of rules with the
+ *     same action, so the context becomes a list of alternatives;
+ *   - each built-in chain ends with a rule carrying its policy.
+ * Every rule gets "hook input|forward" so the two chains stay apart, and
+ * the file's family. What cannot be said this way is reported with its
+ * line and left out, so the caller knows the translation is partial. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "import.h"
+
+#define MAX_ALTS 64		/* alternatives a context may split into */
+#define MAX_DEPTH 32		/* nested jumps (iptables allows no loops) */
+#define MAX_PFX 256		/* prefixes one address match may grow to */
+
+enum conj { CONJ_OK, CONJ_EMPTY, CONJ_UNREP };
+
+/* A match under construction: a rule's fields, plus "every protocol but
+ * this one" (from negating a RETURN's -p), which the policy cannot say
+ * unless a later -p settles it. */
+struct imatch {
+	struct policy_rule m;
+	int proto_not;
+};
+
+struct alts {
+	struct imatch *v;
+	size_t n;
+};
+
+struct walk {
+	struct import *im;
+	const struct ipt_ruleset *rs;
+	const char *name;
+	FILE *report;
+	bool *seen;		/* per ipt rule: reached by the walk */
+	bool *told;		/* per ipt rule: reported (or noted) already */
+	bool *made;		/* per ipt rule: became policy rules (or a jump, a RETURN) */
+	int hook;
+	int oom;
+};
+
+void import_init(struct import *im)
+{
+	memset(im, 0, sizeof(*im));
+	im->pol.dflt = ACT_DROP;
+}
+
+/* --- matches ------------------------------------------------------------ */
+
+static void *dup_array(const void *v, size_t n, size_t size)
+{
+	void *d;
+
+	if (!n)
+		return NULL;
+	d = malloc(n * size);
+	if (d)
+		memcpy(d, v, n * size);
+	return d;
+}
+
+static void match_release(struct policy_rule *m)
+{
+	free(m->src.pfx);
+	free(m->dst.pfx);
+	free(m->sport.range);
+	free(m->dport.range);
+	m->src.pfx = m->dst.pfx = NULL;
+	m->sport.range = m->dport.range = NULL;
+}
+
+static int match_copy(struct policy_rule *d, const struct policy_rule *s)
+{
+	*d = *s;
+	d->src.pfx = dup_array(s->src.pfx, s->src.n, sizeof(*s->src.pfx));
+	d->dst.pfx = dup_array(s->dst.pfx, s->dst.n, sizeof(*s->dst.pfx));
+	d->sport.range = dup_array(s->sport.range, s->sport.n, sizeof(*s->sport.range));
+	d->dport.range = dup_array(s->dport.range, s->dport.n, sizeof(*s->dport.range));
+	if ((s->src.n && !d->src.pfx) || (s->dst.n && !d->dst.pfx) ||
+	    (s->sport.n && !d->sport.range) || (s->dport.n && !d->dport.range)) {
+		match_release(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is @p inside @q? */
+static bool pfx_within(const struct policy_prefix *p, const struct policy_prefix *q)
+{
+	union vd_addr m = p->addr;
+
+	if (p->plen < q->plen)
+		return false;
+	set_addr_mask(&m, q->plen);
+	return memcmp(&m, &q->addr, sizeof(m)) == 0;
+}
+
+static int pfx_push(struct policy_prefix **v, size_t *n, const struct policy_prefix *p)
+{
+	struct policy_prefix *g;
+
+	if (*n >= MAX_PFX)
+		return -1;
+	g = realloc(*v, (*n + 1) * sizeof(*g));
+	if (!g)
+		return -1;
+	*v = g;
+	g[(*n)++] = *p;
+	return 0;
+}
+
+/* @p minus @hole (inside it): the siblings along the path from @p down. */
+static int pfx_split(struct policy_prefix **v, size_t *n, const struct policy_prefix *p,
+		     const struct policy_prefix *hole)
+{
+	unsigned int l;
+
+	for (l = p->plen; l < hole->plen; l++) {
+		struct policy_prefix s = *hole;
+
+		s.plen = (uint8_t)(l + 1);
+		set_addr_mask(&s.addr, s.plen);
+		s.addr.b[l / 8] ^= (uint8_t)(1u << (7 - l % 8));
+		if (pfx_push(v, n, &s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* acc AND b on one address field. */
+static enum conj conj_addr(struct match_addr *a, const struct match_addr *b, char *why, size_t len)
+{
+	struct policy_prefix *out = NULL;
+	size_t nout = 0, i, j;
+
+	if (!b->present)
+		return CONJ_OK;
+	if (!a->present) {
+		*a = *b;
+		a->pfx = dup_array(b->pfx, b->n, sizeof(*b->pfx));
+		return b->n && !a->pfx ? CONJ_UNREP : CONJ_OK;
+	}
+	if (a->set >= 0 || b->set >= 0) {
+		if (a->set == b->set && a->neg == b->neg)
+			return CONJ_OK;
+		snprintf(why, len, "a set and another match on the same address (the policy has one a field)");
+		return CONJ_UNREP;
+	}
+	if (a->neg && b->neg) {
+		for (j = 0; j < b->n; j++)
+			if (pfx_push(&a->pfx, &a->n, &b->pfx[j]) < 0)
+				goto toomany;
+		return CONJ_OK;
+	}
+	if (!a->neg && !b->neg) {
+		for (i = 0; i < a->n; i++)
+			for (j = 0; j < b->n; j++)
+				if ((pfx_within(&a->pfx[i], &b->pfx[j]) &&
+				     pfx_push(&out, &nout, &a->pfx[i]) < 0) ||
+				    (!pfx_within(&a->pfx[i], &b->pfx[j]) && pfx_within(&b->pfx[j], &a->pfx[i]) &&
+				     pfx_push(&out, &nout, &b->pfx[j]) < 0))
+					goto toomany;
+	} else {
+		/* positive minus negative, one hole at a time */
+		const struct match_addr *pos = a->neg ? b : a, *neg = a->neg ? a : b;
+
+		for (i = 0; i < pos->n; i++)
+			if (pfx_push(&out, &nout, &pos->pfx[i]) < 0)
+				goto toomany;
+		for (j = 0; j < neg->n; j++) {
+			struct policy_prefix *next = NULL;
+			size_t nnext = 0;
+
+			for (i = 0; i < nout; i++) {
+				int r = 0;
+
+				if (pfx_within(&out[i], &neg->pfx[j]))
+					continue;
+				if (pfx_within(&neg->pfx[j], &out[i]))
+					r = pfx_split(&next, &nnext, &out[i], &neg->pfx[j]);
+				else
+					r = pfx_push(&next, &nnext, &out[i]);
+				if (r < 0) {
+					free(next);
+					goto toomany;
+				}
+			}
+			free(out);
+			out = next;
+			nout = nnext;
+		}
+	}
+	free(a->pfx);
+	a->pfx = out;
+	a->n = nout;
+	a->neg = false;
+	return nout ? CONJ_OK : CONJ_EMPTY;
+toomany:
+	free(out);
+	snprintf(why, len, "the address matches combine into more than %d prefixes", MAX_PFX);
+	return CONJ_UNREP;
+}
+
+/* Ranges as a sorted, disjoint, positive list over 0..65535. */
+static int range_cmp(const void *x, const void *y)
+{
+	const struct policy_range *a = x, *b = y;
+
+	return (a->lo > b->lo) - (a->lo < b->lo);
+}
+
+static struct policy_range *ranges_positive(const struct match_ports *m, size_t *n)
+{
+	struct policy_range *v = malloc((m->n + 1) * sizeof(*v)), *out;
+	size_t i, k = 0, o = 0;
+	unsigned int next = 0;
+
+	if (!v)
+		return NULL;
+	memcpy(v, m->range, m->n * sizeof(*v));
+	qsort(v, m->n, sizeof(*v), range_cmp);
+	for (i = 0; i < m->n; i++) {
+		if (k && v[i].lo <= (unsigned int)v[k - 1].hi + 1) {
+			if (v[i].hi > v[k - 1].hi)
+				v[k - 1].hi = v[i].hi;
+		} else {
+			v[k++] = v[i];
+		}
+	}
+	if (!m->neg) {
+		*n = k;
+		return v;
+	}
+	out = malloc((k + 1) * sizeof(*out));
+	if (!out) {
+		free(v);
+		return NULL;
+	}
+	for (i = 0; i < k; i++) {
+		if (v[i].lo > next)
+			out[o++] = (struct policy_range){ (uint16_t)next, (uint16_t)(v[i].lo - 1) };
+		next = (unsigned int)v[i].hi + 1;
+	}
+	if (next <= 65535)
+		out[o++] = (struct policy_range){ (uint16_t)next, 65535 };
+	free(v);
+	*n = o;
+	return out;
+}
+
+static enum conj conj_ports(struct match_ports *a, const struct match_ports *b, char *why, size_t len)
+{
+	struct policy_range *x, *y, *out;
+	size_t nx, ny, i = 0, j = 0, n = 0;
+
+	if (!b->present)
+		return CONJ_OK;
+	if (!a->present) {
+		*a = *b;
+		a->range = dup_array(b->range, b->n, sizeof(*b->range));
+		return b->n && !a->range ? CONJ_UNREP : CONJ_OK;
+	}
+	if (a->set >= 0 || b->set >= 0) {
+		if (a->set == b->set && a->neg == b->neg)
+			return CONJ_OK;
+		snprintf(why, len, "a port set and another match on the same ports");
+		return CONJ_UNREP;
+	}
+	x = ranges_positive(a, &nx);
+	y = ranges_positive(b, &ny);
+	out = malloc((nx + ny + 1) * sizeof(*out));
+	if (!x || !y || !out) {
+		free(x);
+		free(y);
+		free(out);
+		snprintf(why, len, "out of memory");
+		return CONJ_UNREP;
+	}
+	while (i < nx && j < ny) {
+		uint16_t lo = x[i].lo > y[j].lo ? x[i].lo : y[j].lo;
+		uint16_t hi = x[i].hi < y[j].hi ? x[i].hi : y[j].hi;
+
+		if (lo <= hi)
+			out[n++] = (struct policy_range){ lo, hi };
+		if (x[i].hi < y[j].hi)
+			i++;
+		else
+			j++;
+	}
+	free(x);
+	free(y);
+	free(a->range);
+	a->range = out;
+	a->n = n;
+	a->neg = false;
+	return n ? CONJ_OK : CONJ_EMPTY;
+}
+
+static enum conj conj_iface(struct match_iface *a, const struct match_iface *b, char *why, size_t len)
+{
+	bool same;
+
+	if (!b->present)
+		return CONJ_OK;
+	if (!a->present) {
+		*a = *b;
+		return CONJ_OK;
+	}
+	same = strcmp(a->name, b->name) == 0;
+	if (a->neg == b->neg) {
+		if (same)
+			return CONJ_OK;
+		if (!a->neg)
+			return CONJ_EMPTY;
+		snprintf(why, len, "two excluded interfaces (%s, %s) in one rule", a->name, b->name);
+		return CONJ_UNREP;
+	}
+	if (same)
+		return CONJ_EMPTY;
+	if (a->neg)
+		*a = *b;
+	return CONJ_OK;
+}
+
+/* acc AND b, field by field, into acc. */
+static enum conj match_and(struct imatch *acc, const struct imatch *b, char *why, size_t len)
+{
+	struct policy_rule *a = &acc->m;
+	const struct policy_rule *r = &b->m;
+	enum conj c;
+
+	if ((a->family && r->family && a->family != r->family) || (a->hook && r->hook && a->hook != r->hook))
+		return CONJ_EMPTY;
+	if (!a->family)
+		a->family = r->family;
+	if (!a->hook)
+		a->hook = r->hook;
+	if (r->proto >= 0) {
+		if (a->proto >= 0 && a->proto != r->proto)
+			return CONJ_EMPTY;
+		a->proto = r->proto;
+	}
+	if (b->proto_not >= 0) {
+		if (acc->proto_not >= 0 && acc->proto_not != b->proto_not) {
+			snprintf(why, len, "two excluded protocols");
+			return CONJ_UNREP;
+		}
+		acc->proto_not = b->proto_not;
+	}
+	if (acc->proto_not >= 0 && a->proto >= 0) {
+		if (a->proto == acc->proto_not)
+			return CONJ_EMPTY;
+		acc->proto_not = -1;
+	}
+	if (r->icmp_type >= 0) {
+		if (a->icmp_type >= 0 && a->icmp_type != r->icmp_type)
+			return CONJ_EMPTY;
+		a->icmp_type = r->icmp_type;
+	}
+	if (r->icmp_code >= 0) {
+		if (a->icmp_code >= 0 && a->icmp_code != r->icmp_code)
+			return CONJ_EMPTY;
+		a->icmp_code = r->icmp_code;
+	}
+	if ((c = conj_iface(&a->iif, &r->iif, why, len)) != CONJ_OK ||
+	    (c = conj_iface(&a->oif, &r->oif, why, len)) != CONJ_OK ||
+	    (c = conj_addr(&a->src, &r->src, why, len)) != CONJ_OK ||
+	    (c = conj_addr(&a->dst, &r->dst, why, len)) != CONJ_OK ||
+	    (c = conj_ports(&a->sport, &r->sport, why, len)) != CONJ_OK ||
+	    (c = conj_ports(&a->dport, &r->dport, why, len)) != CONJ_OK)
+		return c;
+	return CONJ_OK;
+}
+
+static void imatch_empty(struct imatch *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->m.proto = x->m.icmp_type = x->m.icmp_code = -1;
+	x->m.src.set = x->m.dst.set = x->m.sport.set = x->m.dport.set = -1;
+	x->proto_not = -1;
+}
+
+static void alts_free(struct alts *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		match_release(&a->v[i].m);
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+static int alts_push(struct alts *a, struct imatch *x)
+{
+	struct imatch *g = realloc(a->v, (a->n + 1) * sizeof(*g));
+
+	if (!g)
+		return -1;
+	a->v = g;
+	a->v[a->n++] = *x;
+	return 0;
+}
+
+/* --- sets --------------------------------------------------------------- */
+
+static struct import_ipset *ipset_find(struct import *im, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < im->nipsets; i++)
+		if (strcmp(im->ipsets[i].name, name) == 0)
+			return &im->ipsets[i];
+	return NULL;
+}
+
+/* The policy's index for kernel set @s, declaring it on first use. */
+static int policy_set_index(struct import *im, struct import_ipset *s, enum set_type t)
+{
+	struct policy_set *g;
+	size_t i;
+
+	for (i = 0; i < im->pol.nsets; i++)
+		if (strcmp(im->pol.sets[i].name, s->name) == 0)
+			return (int)i;
+	g = realloc(im->pol.sets, (im->pol.nsets + 1) * sizeof(*g));
+	if (!g)
+		return -1;
+	im->pol.sets = g;
+	g = &g[im->pol.nsets];
+	memset(g, 0, sizeof(*g));
+	g->name = strdup(s->name);
+	g->type = t;
+	g->family = t == SET_BITMAP_PORT ? 0 : s->family;
+	g->port_lo = s->port_lo;
+	g->port_hi = s->port_hi;
+	if (!g->name)
+		return -1;
+	s->used = true;
+	return (int)im->pol.nsets++;
+}
+
+/* Puts the rule's -m set matches into its fields. */
+static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8_t family,
+			      struct policy_rule *m, char *why, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < r->nset; k++) {
+		const struct ipt_setref *ref = &r->set[k];
+		struct import_ipset *s = ipset_find(im, ref->name);
+		int type = s ? set_type_parse(s->type) : -1;
+		struct match_addr *ma = ref->dst ? &m->dst : &m->src;
+		struct match_ports *mp = ref->dst ? &m->dport : &m->sport;
+		int idx;
+
+		if (!s) {
+			snprintf(why, len, "set '%s': its type is not known (give `ipset save` output"
+				 " with --ipsets)", ref->name);
+			return CONJ_UNREP;
+		}
+		if (type < 0) {
+			snprintf(why, len, "set '%s' is %s: verdictd takes hash:ip, hash:net and"
+				 " bitmap:port sets", ref->name, s->type);
+			return CONJ_UNREP;
+		}
+		if (type != SET_BITMAP_PORT && s->family != family) {
+			snprintf(why, len, "set '%s' holds %s addresses, the rules are %s", ref->name,
+				 s->family == AF_INET6 ? "IPv6" : "IPv4", family == AF_INET6 ? "IPv6" : "IPv4");
+			return CONJ_UNREP;
+		}
+		if (type == SET_BITMAP_PORT && m->proto != IPPROTO_TCP && m->proto != IPPROTO_UDP &&
+		    m->proto != IPPROTO_SCTP && m->proto != IPPROTO_UDPLITE && m->proto != IPPROTO_DCCP) {
+			snprintf(why, len, "port set '%s' without -p tcp, udp, sctp, udplite or dccp", ref->name);
+			return CONJ_UNREP;
+		}
+		if ((type == SET_BITMAP_PORT && mp->present) || (type != SET_BITMAP_PORT && ma->present)) {
+			snprintf(why, len, "set '%s' and another match on the same field", ref->name);
+			return CONJ_UNREP;
+		}
+		idx = policy_set_index(im, s, (enum set_type)type);
+		if (idx < 0) {
+			snprintf(why, len, "out of memory");
+			return CONJ_UNREP;
+		}
+		if (type == SET_BITMAP_PORT) {
+			mp->present = true;
+			mp->neg = ref->neg;
+			mp->set = idx;
+		} else {
+			ma->present = true;
+			ma->neg = ref->neg;
+			ma->set = idx;
+		}
+	}
+	return CONJ_OK;
+}
+
+int import_read_ipsets(struct import *im, FILE *in, const char *name, FILE *report)
+{
+	char line[4096], copy[4096], *w[64];
+	unsigned int lineno = 0;
+
+	while (fgets(line, sizeof(line), in)) {
+		struct import_ipset *s;
+		char *grown;
+		size_t add;
+		int n, k;
+
+		lineno++;
+		strcpy(copy, line);
+		n = ipt_split(line, w, 64);
+		if (n == 0 || w[0][0] == '#')
+			continue;
+		if (n < 2 || (strcmp(w[0], "create") != 0 && strcmp(w[0], "add") != 0)) {
+			fprintf(report, "%s:%u: not `ipset save` output\n", name, lineno);
+			return -1;
+		}
+		if (strcmp(w[0], "create") == 0) {
+			if (n < 3 || ipset_find(im, w[1])) {
+				fprintf(report, "%s:%u: bad or repeated 'create'\n", name, lineno);
+				return -1;
+			}
+			s = realloc(im->ipsets, (im->nipsets + 1) * sizeof(*s));
+			if (!s)
+				return -1;
+			im->ipsets = s;
+			s = &s[im->nipsets++];
+			memset(s, 0, sizeof(*s));
+			s->name = strdup(w[1]);
+			s->type = strdup(w[2]);
+			s->family = AF_INET;
+			s->port_hi = 65535;
+			for (k = 3; k + 1 < n; k++) {
+				if (strcmp(w[k], "family") == 0)
+					s->family = strcmp(w[k + 1], "inet6") == 0 ? AF_INET6 : AF_INET;
+				else if (strcmp(w[k], "range") == 0) {
+					unsigned int lo, hi;
+
+					if (sscanf(w[k + 1], "%u-%u", &lo, &hi) == 2 && lo <= hi && hi <= 65535) {
+						s->port_lo = (uint16_t)lo;
+						s->port_hi = (uint16_t)hi;
+					}
+				}
+			}
+			if (!s->name || !s->type)
+				return -1;
+		} else if (!(s = ipset_find(im, w[1]))) {
+			fprintf(report, "%s:%u: 'add' to set '%s' before its 'create'\n", name, lineno, w[1]);
+			return -1;
+		}
+		add = strlen(copy);
+		grown = realloc(s->lines, (s->lines ? strlen(s->lines) : 0) + add + 2);
+		if (!grown)
+			return -1;
+		if (!s->lines)
+			grown[0] = '\0';
+		s->lines = grown;
+		strcat(s->lines, copy);
+		if (copy[add - 1] != '\n')
+			strcat(s->lines, "\n");
+	}
+	return 0;
+}
+
+/* --- the walk ----------------------------------------------------------- */
+
+static void tell(struct walk *w, size_t ri, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->told[ri])
+		return;
+	w->told[ri] = true;
+	w->im->lines_reported++;
+	fprintf(w->report, "%s:%u: not translated: ", w->name, w->rs->rules[ri].line);
+	va_start(ap, fmt);
+	vfprintf(w->report, fmt, ap);
+	va_end(ap);
+	fputc('\n', w->report);
+}
+
+static int emit(struct walk *w, const struct imatch *x, enum policy_action act, unsigned int line,
+		const char *what)
+{
+	struct import *im = w->im;
+	struct policy_rule *g;
+	char **o, origin[512];
+
+	g = realloc(im->pol.rules, (im->pol.nrules + 1) * sizeof(*g));
+	if (!g)
+		return -1;
+	im->pol.rules = g;
+	o = realloc(im->origin, (im->pol.nrules + 1) * sizeof(*o));
+	if (!o)
+		return -1;
+	im->origin = o;
+	snprintf(origin, sizeof(origin), "%s:%u%s", w->name, line, what);
+	o[im->pol.nrules] = strdup(origin);
+	if (!o[im->pol.nrules] || match_copy(&g[im->pol.nrules], &x->m) < 0)
+		return -1;
+	g[im->pol.nrules].action = act;
+	g[im->pol.nrules].pos.line = line;
+	im->pol.nrules++;
+	return 0;
+}
+
+/* NOT (the rule's own matches), as alternatives each with one field
+ * negated. Returns CONJ_EMPTY when the rule has no matches (NOT true). */
+static enum conj negate(const struct policy_rule *m, struct alts *out, char *why, size_t len)
+{
+	struct imatch x;
+
+	if (m->icmp_type >= 0 || m->icmp_code >= 0) {
+		snprintf(why, len, "a RETURN on an ICMP type (its negation is not a policy match)");
+		return CONJ_UNREP;
+	}
+	/* Each alternative borrows @m's arrays in tmp, then owns copies. */
+#define ALT(setup) do { struct policy_rule tmp; imatch_empty(&x); setup; tmp = x.m; \
+	if (match_copy(&x.m, &tmp) < 0 || alts_push(out, &x) < 0) { \
+		snprintf(why, len, "out of memory"); return CONJ_UNREP; } } while (0)
+	if (m->src.present)
+		ALT(x.m.src = m->src; x.m.src.neg = !m->src.neg);
+	if (m->dst.present)
+		ALT(x.m.dst = m->dst; x.m.dst.neg = !m->dst.neg);
+	if (m->iif.present)
+		ALT(x.m.iif = m->iif; x.m.iif.neg = !m->iif.neg);
+	if (m->oif.present)
+		ALT(x.m.oif = m->oif; x.m.oif.neg = !m->oif.neg);
+	if (m->proto >= 0)
+		ALT(x.proto_not = m->proto);
+	if (m->sport.present)
+		ALT(x.m.proto = m->proto; x.m.sport = m->sport; x.m.sport.neg = !m->sport.neg);
+	if (m->dport.present)
+		ALT(x.m.proto = m->proto; x.m.dport = m->dport; x.m.dport.neg = !m->dport.neg);
+#undef ALT
+	return out->n ? CONJ_OK : CONJ_EMPTY;
+}
+
+static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int depth);
+
+/* A rule's matches with its sets resolved; reports and returns false when
+ * the rule cannot be translated. */
+static bool rule_match(struct walk *w, size_t ri, struct imatch *x)
+{
+	const struct ipt_rule *r = &w->rs->rules[ri];
+	char why[256] = "";
+	unsigned int st = r->states;
+
+	if (r->why) {
+		tell(w, ri, "%s", r->why);
+		return false;
+	}
+	if (st & (IPT_ST_INVALID | IPT_ST_UNTRACKED | IPT_ST_SNAT | IPT_ST_DNAT)) {
+		tell(w, ri, "connection state INVALID/UNTRACKED/SNAT/DNAT: verdictd judges new"
+		     " connections; keep this rule in the kernel, before the jump to VERDICTD");
+		return false;
+	}
+	if (st && !(st & IPT_ST_NEW) && r->target != IPT_T_ACCEPT) {
+		tell(w, ri, "a verdict other than ACCEPT for ESTABLISHED/RELATED packets: verdictd"
+		     " judges a connection's first packet; its later packets keep that verdict");
+		return false;
+	}
+	imatch_empty(x);
+	if (match_copy(&x->m, &r->m) < 0) {
+		w->oom = 1;
+		return false;
+	}
+	x->m.family = w->rs->family;
+	if (resolve_sets(w->im, r, w->rs->family, &x->m, why, sizeof(why)) != CONJ_OK) {
+		match_release(&x->m);
+		tell(w, ri, "%s", why);
+		return false;
+	}
+	return true;
+}
+
+/* The context after a RETURN with matches @m: ctx AND NOT m. */
+static enum conj after_return(struct alts *ctx, const struct policy_rule *m, char *why, size_t len)
+{
+	struct alts neg = { 0 }, next = { 0 };
+	enum conj c = negate(m, &neg, why, len);
+	size_t i, j;
+
+	if (c != CONJ_OK) {
+		alts_free(&neg);
+		return c;
+	}
+	for (i = 0; i < ctx->n && c != CONJ_UNREP; i++)
+		for (j = 0; j < neg.n && c != CONJ_UNREP; j++) {
+			struct imatch x;
+			enum conj k;
+
+			imatch_empty(&x);
+			if (match_copy(&x.m, &ctx->v[i].m) < 0) {
+				c = CONJ_UNREP;
+				break;
+			}
+			x.proto_not = ctx->v[i].proto_not;
+			k = match_and(&x, &neg.v[j], why, len);
+			if (k == CONJ_OK && next.n < MAX_ALTS && alts_push(&next, &x) == 0)
+				continue;
+			match_release(&x.m);
+			if (k == CONJ_UNREP || k == CONJ_OK) {
+				if (k == CONJ_OK)
+					snprintf(why, len, "RETURNs split the chain into more than %d cases", MAX_ALTS);
+				c = CONJ_UNREP;
+			}
+		}
+	alts_free(&neg);
+	if (c == CONJ_UNREP) {
+		alts_free(&next);
+		return c;
+	}
+	alts_free(ctx);
+	*ctx = next;
+	return ctx->n ? CONJ_OK : CONJ_EMPTY;
+}
+
+static enum policy_action chain_action(int target)
+{
+	return target == IPT_T_ACCEPT ? ACT_ACCEPT : target == IPT_T_REJECT ? ACT_REJECT : ACT_DROP;
+}
+
+/* The rule's own matches ANDed into every alternative of the context:
+ * all of them, or none when one cannot be said (the rule is reported). */
+static enum conj under_context(const struct alts *ctx, const struct imatch *own, bool jump,
+			       struct alts *out, char *why, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->n; i++) {
+		struct imatch x;
+		enum conj c;
+
+		imatch_empty(&x);
+		if (match_copy(&x.m, &ctx->v[i].m) < 0)
+			goto oom;
+		x.proto_not = ctx->v[i].proto_not;
+		c = match_and(&x, own, why, len);
+		if (c == CONJ_OK && x.proto_not >= 0 && !jump) {
+			snprintf(why, len, "after a RETURN on -p %d, this rule needs 'every protocol"
+				 " but %d', which the policy cannot say", x.proto_not, x.proto_not);
+			c = CONJ_UNREP;
+		}
+		if (c == CONJ_OK && alts_push(out, &x) == 0)
+			continue;
+		match_release(&x.m);
+		if (c == CONJ_OK)
+			goto oom;
+		if (c == CONJ_UNREP) {
+			alts_free(out);
+			return CONJ_UNREP;
+		}
+	}
+	return out->n ? CONJ_OK : CONJ_EMPTY;
+oom:
+	alts_free(out);
+	snprintf(why, len, "out of memory");
+	return CONJ_UNREP;
+}
+
+/* One rule of @ch under the context. Sets *stop when the rest of the chain
+ * is never reached (1) or cannot be translated (2). */
+static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, struct alts *ctx,
+		     int depth, int *stop)
+{
+	const struct ipt_rule *r = &w->rs->rules[ri];
+	struct alts cases = { 0 };
+	struct imatch own;
+	char why[256] = "";
+	enum conj c;
+	size_t i;
+	int ret = 0;
+
+	w->seen[ri] = true;
+	if (!rule_match(w, ri, &own))
+		return w->oom ? -1 : 0;
+	if (r->states && !(r->states & IPT_ST_NEW)) {
+		/* ESTABLISHED,RELATED -j ACCEPT: the fixed rules' fast path. */
+		if (!w->told[ri]) {
+			w->told[ri] = true;
+			w->im->lines_fastpath++;
+			fprintf(w->report, "%s:%u: note: ESTABLISHED/RELATED accepted by the fixed rules'"
+				" connmark fast path (verdictd judges each connection's first packet)\n",
+				w->name, r->line);
+		}
+		goto out;
+	}
+	if (r->target == IPT_T_RETURN && !ch->builtin) {
+		c = after_return(ctx, &own.m, why, sizeof(why));
+		if (c == CONJ_UNREP) {
+			tell(w, ri, "%s", why);
+			*stop = 2;
+		} else {
+			w->made[ri] = true;
+			if (c == CONJ_EMPTY)
+				*stop = 1;
+		}
+		goto out;
+	}
+	if (r->target == IPT_T_NONE) {
+		tell(w, ri, "no target: a counting rule decides nothing");
+		goto out;
+	}
+	if (r->target == IPT_T_JUMP) {
+		const struct ipt_chain *to = ipt_chain_find(w->rs, r->jump);
+
+		if (!to || to->builtin) {
+			tell(w, ri, "target %s is not translated (verdictd decides accept, drop, reject)",
+			     r->jump);
+			goto out;
+		}
+		if (depth >= MAX_DEPTH) {
+			tell(w, ri, "jumps nested deeper than %d", MAX_DEPTH);
+			goto out;
+		}
+	}
+	c = under_context(ctx, &own, r->target == IPT_T_JUMP, &cases, why, sizeof(why));
+	if (c == CONJ_UNREP) {
+		tell(w, ri, "%s", why);
+		goto out;
+	}
+	if (c == CONJ_EMPTY)
+		goto out;	/* never matches here (counted at the end) */
+	w->made[ri] = true;
+	if (r->target == IPT_T_JUMP) {
+		ret = walk_chain(w, r->jump, &cases, depth + 1);
+		goto out;
+	}
+	for (i = 0; i < cases.n && ret == 0; i++)
+		ret = r->target == IPT_T_RETURN ?	/* in a built-in chain: its policy */
+		      emit(w, &cases.v[i], chain_action(ch->policy), r->line, " (RETURN: chain policy)") :
+		      emit(w, &cases.v[i], chain_action((int)r->target), r->line, "");
+out:
+	alts_free(&cases);
+	match_release(&own.m);
+	return ret;
+}
+
+static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int depth)
+{
+	const struct ipt_chain *ch = ipt_chain_find(w->rs, chain);
+	struct alts local = { 0 };
+	int stop = 0;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < ctx->n; i++) {
+		struct imatch x = ctx->v[i];
+
+		if (match_copy(&x.m, &ctx->v[i].m) < 0 || alts_push(&local, &x) < 0)
+			return -1;
+	}
+	for (i = 0; i < w->rs->nrules && ret == 0; i++) {
+		if (strcmp(w->rs->rules[i].chain, chain) != 0)
+			continue;
+		if (stop) {
+			w->seen[i] = true;	/* after an unconditional RETURN: never reached */
+			if (stop == 2)
+				tell(w, i, "follows a RETURN that could not be translated");
+			continue;
+		}
+		ret = walk_rule(w, i, ch, &local, depth, &stop);
+	}
+	alts_free(&local);
+	return ret;
+}
+
+static const struct { const char *chain; int hook; } builtin_chains[] = {
+	{ "INPUT", POLICY_HOOK_INPUT }, { "FORWARD", POLICY_HOOK_FORWARD },
+};
+
+int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *name, FILE *report)
+{
+	struct walk w = { .im = im, .rs = rs, .name = name, .report = report };
+	size_t k, i;
+	int ret = -1;
+
+	w.seen = calloc(rs->nrules + 1, sizeof(*w.seen));
+	w.told = calloc(rs->nrules + 1, sizeof(*w.told));
+	w.made = calloc(rs->nrules + 1, sizeof(*w.made));
+	if (!w.seen || !w.told || !w.made)
+		goto out;
+	for (k = 0; k < sizeof(builtin_chains) / sizeof(builtin_chains[0]); k++) {
+		const struct ipt_chain *ch = ipt_chain_find(rs, builtin_chains[k].chain);
+		struct alts ctx = { 0 };
+		struct imatch x;
+
+		if (!ch)
+			continue;
+		imatch_empty(&x);
+		x.m.family = rs->family;
+		x.m.hook = (uint8_t)builtin_chains[k].hook;
+		if (alts_push(&ctx, &x) < 0)
+			goto out;
+		w.hook = builtin_chains[k].hook;
+		if (walk_chain(&w, ch->name, &ctx, 0) < 0 ||
+		    emit(&w, &x, chain_action(ch->policy), ch->line, " (chain policy)") < 0) {
+			alts_free(&ctx);
+			goto out;
+		}
+		alts_free(&ctx);
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		const char *c = rs->rules[i].chain;
+
+		if (w.seen[i]) {
+			if (!w.told[i] && w.made[i])
+				im->lines_translated++;
+			else if (!w.told[i])
+				im->lines_empty++;
+			continue;
+		}
+		if (strcmp(c, "OUTPUT") == 0)
+			tell(&w, i, "OUTPUT (packets this host sends) is not judged by verdictd;"
+			     " keep this rule in the kernel");
+		else
+			tell(&w, i, "chain %s is not reached from INPUT or FORWARD", c);
+	}
+	if (ipt_chain_find(rs, "OUTPUT") && ipt_chain_find(rs, "OUTPUT")->policy == IPT_T_DROP)
+		fprintf(report, "%s:%u: not translated: OUTPUT's policy DROP (verdictd does not"
+			" judge OUTPUT; keep it in the kernel)\n", name, ipt_chain_find(rs, "OUTPUT")->line);
+	ret = w.oom ? -1 : 0;
+out:
+	free(w.seen);
+	free(w.told);
+	free(w.made);
+	return ret;
+}
+
+/* --- merging runs --------------------------------------------------------- */
+
+static bool addr_equal(const struct match_addr *a, const struct match_addr *b)
+{
+	return a->present == b->present && (!a->present || (a->neg == b->neg && a->set == b->set &&
+		a->n == b->n && (!a->n || memcmp(a->pfx, b->pfx, a->n * sizeof(*a->pfx)) == 0)));
+}
+
+static bool ports_equal(const struct match_ports *a, const struct match_ports *b)
+{
+	return a->present == b->present && (!a->present || (a->neg == b->neg && a->set == b->set &&
+		a->n == b->n && (!a->n || memcmp(a->range, b->range, a->n * sizeof(*a->range)) == 0)));
+}
+
+static bool iface_equal(const struct match_iface *a, const struct match_iface *b)
+{
+	return a->present == b->present && (!a->present || (a->neg == b->neg && strcmp(a->name, b->name) == 0));
+}
+
+/* Rules that differ at most in field @f (0 src, 1 dst), which is a positive
+ * prefix list in both. */
+static bool mergeable(const struct policy_rule *a, const struct policy_rule *b, int f)
+{
+	const struct match_addr *fa = f ? &a->dst : &a->src, *fb = f ? &b->dst : &b->src;
+
+	return a->action == b->action && a->mark == b->mark && a->family == b->family &&
+	       a->hook == b->hook && a->proto == b->proto && a->icmp_type == b->icmp_type &&
+	       a->icmp_code == b->icmp_code && iface_equal(&a->iif, &b->iif) &&
+	       iface_equal(&a->oif, &b->oif) && ports_equal(&a->sport, &b->sport) &&
+	       ports_equal(&a->dport, &b->dport) &&
+	       addr_equal(f ? &a->src : &a->dst, f ? &b->src : &b->dst) &&
+	       fa->present && fb->present && !fa->neg && !fb->neg && fa->set < 0 && fb->set < 0;
+}
+
+static int new_set(struct import *im, const struct policy_rule *r, struct match_addr *ma)
+{
+	char name[32], buf[INET6_ADDRSTRLEN], *grown;
+	struct policy_set *g;
+	size_t i, need;
+
+	for (i = 0; i < ma->n; i++)
+		if (ma->pfx[i].plen == 0)
+			return 0;	/* hash:net holds no /0: stay a list */
+	snprintf(name, sizeof(name), "vd-%s-%u", policy_hook_name(r->hook), im->nsets_made + 1);
+	need = 128 + ma->n * (INET6_ADDRSTRLEN + 48);
+	grown = realloc(im->new_sets, im->new_sets_len + need);
+	g = realloc(im->pol.sets, (im->pol.nsets + 1) * sizeof(*g));
+	if (grown)
+		im->new_sets = grown;
+	if (g)
+		im->pol.sets = g;
+	if (!grown || !g)
+		return -1;
+	im->new_sets_len += (size_t)snprintf(im->new_sets + im->new_sets_len, 128,
+		"create %s hash:net family %s\n", name, r->family == AF_INET6 ? "inet6" : "inet");
+	for (i = 0; i < ma->n; i++) {
+		inet_ntop(ma->pfx[i].family, ma->pfx[i].addr.b, buf, sizeof(buf));
+		im->new_sets_len += (size_t)snprintf(im->new_sets + im->new_sets_len,
+			INET6_ADDRSTRLEN + 48, "add %s %s/%u\n", name, buf, ma->pfx[i].plen);
+	}
+	g = &im->pol.sets[im->pol.nsets];
+	memset(g, 0, sizeof(*g));
+	g->name = strdup(name);
+	g->type = SET_HASH_NET;
+	g->family = r->family ? r->family : AF_INET;
+	if (!g->name)
+		return -1;
+	free(ma->pfx);
+	ma->pfx = NULL;
+	ma->n = 0;
+	ma->set = (int)im->pol.nsets++;
+	im->nsets_made++;
+	return 0;
+}
+
+static int merge_field(struct import *im, int f, size_t set_min)
+{
+	struct policy *pol = &im->pol;
+	size_t i = 0, out = 0;
+
+	while (i < pol->nrules) {
+		size_t j = i + 1;
+		struct policy_rule *r = &pol->rules[i];
+		struct match_addr *ma = f ? &r->dst : &r->src;
+
+		while (j < pol->nrules && mergeable(r, &pol->rules[j], f)) {
+			struct match_addr *mb = f ? &pol->rules[j].dst : &pol->rules[j].src;
+			struct policy_prefix *g = realloc(ma->pfx, (ma->n + mb->n) * sizeof(*g));
+
+			if (!g)
+				return -1;
+			memcpy(g + ma->n, mb->pfx, mb->n * sizeof(*g));
+			ma->pfx = g;
+			ma->n += mb->n;
+			j++;
+		}
+		if (j > i + 1) {
+			char origin[512];
+			const char *last = strrchr(im->origin[j - 1], ':');
+
+			snprintf(origin, sizeof(origin), "%s-%s (%zu rules)", im->origin[i],
+				 last ? last + 1 : "?", j - i);
+			free(im->origin[i]);
+			im->origin[i] = strdup(origin);
+			for (size_t k = i + 1; k < j; k++) {
+				match_release(&pol->rules[k]);
+				free(im->origin[k]);
+			}
+			if (!im->origin[i] || (ma->n >= set_min && set_min && new_set(im, r, ma) < 0))
+				return -1;
+		}
+		pol->rules[out] = pol->rules[i];
+		im->origin[out] = im->origin[i];
+		out++;
+		i = j;
+	}
+	pol->nrules = out;
+	return 0;
+}
+
+int import_merge(struct import *im, size_t set_min)
+{
+	if (merge_field(im, 0, set_min) < 0 || merge_field(im, 1, set_min) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- output --------------------------------------------------------------- */
+
+void import_write_policy(FILE *out, const struct import *im, const char *source)
+{
+	size_t i;
+
+	fprintf(out, "# verdictd policy translated from %s by verdictctl import.\n"
+		"# Load its sets first: ipset restore -exist < ipsets.restore\n"
+		"# Each rule names the iptables-save line(s) it comes from.\n\n", source);
+	for (i = 0; i < im->pol.nsets; i++)
+		policy_write_set(out, &im->pol.sets[i]);
+	if (im->pol.nsets)
+		fputc('\n', out);
+	for (i = 0; i < im->pol.nrules; i++) {
+		policy_write_rule(out, &im->pol, &im->pol.rules[i]);
+		fprintf(out, "  # %s\n", im->origin[i]);
+	}
+	fprintf(out, "\n# Every chain ends in its policy above; nothing reaches this.\ndefault drop\n");
+}
+
+void import_write_ipsets(FILE *out, const struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->nipsets; i++)
+		if (im->ipsets[i].used && im->ipsets[i].lines)
+			fputs(im->ipsets[i].lines, out);
+	if (im->new_sets)
+		fwrite(im->new_sets, 1, im->new_sets_len, out);
+}
+
+void import_free(struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->pol.nrules; i++)
+		free(im->origin[i]);
+	free(im->origin);
+	policy_free(&im->pol);
+	for (i = 0; i < im->nipsets; i++) {
+		free(im->ipsets[i].name);
+		free(im->ipsets[i].type);
+		free(im->ipsets[i].lines);
+	}
+	free(im->ipsets);
+	free(im->new_sets);
+	memset(im, 0, sizeof(*im));
+}

@@ -1,0 +1,251 @@
+/* verdictctl.c - the operator's tool. Today: import, which turns an
+ * iptables-save file into a verdictd policy, the ipset restore file it
+ * needs and the fixed rule set. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "import.h"
+#include "ipt.h"
+#include "rules.h"
+
+#define DEFAULT_SET_MIN 16
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: verdictctl import [OPTION]... FILE...\n"
+		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
+		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore and\n"
+		"                       DIR/verdictd-ipv4.rules (-ipv6) instead of printing\n"
+		"                       the policy\n"
+		"      --ipsets FILE    `ipset save` output: the sets the rules name\n"
+		"      --set-min N      merge runs of N or more addresses into a new ipset\n"
+		"                       (default %d; 0: never)\n"
+		"  -4, -6               the files are IPv4 / IPv6 (default: told from the file)\n"
+		"  -h, --help           this help\n\n"
+		"Lines that cannot be translated are listed as FILE:LINE: reason; the exit\n"
+		"status is then 1 (the rest is still written). See verdictctl(8).\n",
+		DEFAULT_SET_MIN);
+}
+
+/* iptables-save is read twice when its family is guessed: stdin is copied
+ * into a temporary file first. */
+static FILE *open_input(const char *path)
+{
+	FILE *in, *tmp;
+	char buf[65536];
+	size_t n;
+
+	if (strcmp(path, "-") != 0)
+		return fopen(path, "r");
+	tmp = tmpfile();
+	if (!tmp)
+		return NULL;
+	in = stdin;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, tmp);
+	rewind(tmp);
+	return tmp;
+}
+
+static FILE *open_output(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "verdictctl: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+/* The policy text must read back: a failure here is verdictctl's bug. */
+static int self_check(const char *text)
+{
+	struct conf c;
+	int bad;
+
+	conf_init(&c);
+	bad = conf_load_string(&c, "translated policy", text, stderr);
+	conf_free(&c);
+	if (bad)
+		fprintf(stderr, "verdictctl: internal error: the translation does not read back"
+			" (%d errors above); please report it with the input\n", bad);
+	return bad;
+}
+
+static int write_outputs(const struct import *im, const char *dir, const char *source,
+			 bool v4, bool v6)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len), *f;
+	struct conf c;
+	int ret = -1;
+
+	if (!mem)
+		return -1;
+	import_write_policy(mem, im, source);
+	fclose(mem);
+	if (self_check(text))
+		goto out;
+	if (!dir) {
+		fputs(text, stdout);
+		ret = 0;
+		goto out;
+	}
+	conf_init(&c);
+	if (!(f = open_output(dir, "verdictd.conf")))
+		goto out;
+	fputs(text, f);
+	fclose(f);
+	if (!(f = open_output(dir, "ipsets.restore")))
+		goto out;
+	import_write_ipsets(f, im);
+	fclose(f);
+	if (v4) {
+		if (!(f = open_output(dir, "verdictd-ipv4.rules")))
+			goto out;
+		rules_print(f, &c, AF_INET);
+		fclose(f);
+	}
+	if (v6) {
+		if (!(f = open_output(dir, "verdictd-ipv6.rules")))
+			goto out;
+		rules_print(f, &c, AF_INET6);
+		fclose(f);
+	}
+	ret = 0;
+out:
+	free(text);
+	return ret;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "ipsets", required_argument, NULL, 'S' },
+		{ "set-min", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *ipsets = NULL;
+	unsigned long set_min = DEFAULT_SET_MIN;
+	struct import im;
+	uint8_t family = 0;
+	bool v4 = false, v6 = false;
+	int ch, i, ret = 2;
+	char *end;
+
+	import_init(&im);
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":o:46h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': dir = optarg; break;
+		case 'S': ipsets = optarg; break;
+		case 'm':
+			set_min = strtoul(optarg, &end, 10);
+			if (*end || !*optarg) {
+				fprintf(stderr, "verdictctl: --set-min takes a number, not '%s'\n", optarg);
+				goto out;
+			}
+			break;
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
+		case 'h': usage(stdout); ret = 0; goto out;
+		case ':':
+			fprintf(stderr, "verdictctl: option '%s' needs a value\n", argv[optind - 1]);
+			goto out;
+		default:
+			fprintf(stderr, "verdictctl: unknown option '%s'; see verdictctl import --help\n",
+				argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "verdictctl: import needs a file (iptables-save output, - for stdin)\n");
+		goto out;
+	}
+	if (ipsets) {
+		FILE *f = fopen(ipsets, "r");
+		int bad;
+
+		if (!f) {
+			fprintf(stderr, "verdictctl: %s: %s\n", ipsets, strerror(errno));
+			goto out;
+		}
+		bad = import_read_ipsets(&im, f, ipsets, stderr);
+		fclose(f);
+		if (bad)
+			goto out;
+	}
+	for (i = optind; i < argc; i++) {
+		const char *name = strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
+		FILE *in = open_input(argv[i]);
+		struct ipt_ruleset rs;
+		int bad;
+
+		if (!in) {
+			fprintf(stderr, "verdictctl: %s: %s\n", argv[i], strerror(errno));
+			goto out;
+		}
+		bad = ipt_read(in, name, family, &rs, stderr);
+		fclose(in);
+		if (!bad) {
+			unsigned int before = im.lines_reported;
+
+			if (rs.family == AF_INET6)
+				v6 = true;
+			else
+				v4 = true;
+			bad = import_ruleset(&im, &rs, name, stderr);
+			im.lines_reported += rs.other_lines;
+			fprintf(stderr, "verdictctl: %s (%s): %zu rules; %u translated, %u accepted by the"
+				" fast path, %u never match, %u not translated\n", name,
+				rs.family == AF_INET6 ? "IPv6" : "IPv4", rs.nrules, im.lines_translated,
+				im.lines_fastpath, im.lines_empty, im.lines_reported - before);
+			im.lines_translated = im.lines_fastpath = im.lines_empty = 0;
+		}
+		ipt_free(&rs);
+		if (bad)
+			goto out;
+	}
+	if (import_merge(&im, set_min) < 0) {
+		fprintf(stderr, "verdictctl: out of memory\n");
+		goto out;
+	}
+	fprintf(stderr, "verdictctl: policy: %zu rules, %zu sets (%u made from merged addresses)\n",
+		im.pol.nrules, im.pol.nsets, im.nsets_made);
+	if (write_outputs(&im, dir, argc - optind == 1 ? argv[optind] : "several files", v4, v6) < 0)
+		goto out;
+	ret = im.lines_reported ? 1 : 0;
+out:
+	import_free(&im);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return cmd_import(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("verdictctl %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "verdictctl: expected a command: import; see verdictctl --help\n");
+	return 2;
+}
