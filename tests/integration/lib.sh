@@ -29,6 +29,7 @@ VD_TRANSPORT=${VD_TRANSPORT:-socket}
 vd_passed=0
 vd_failed=0
 vd_pids=""
+vd_extra_ns=""		# namespaces a test adds to the three below
 NS_C=vd$$c
 NS_F=vd$$f
 NS_S=vd$$s
@@ -63,6 +64,9 @@ vd_cleanup() {
 	ip netns del "$NS_C" 2>/dev/null
 	ip netns del "$NS_F" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
+	for ns in $vd_extra_ns; do
+		ip netns del "$ns" 2>/dev/null
+	done
 	rm -rf "$WORK"
 }
 trap vd_cleanup EXIT
