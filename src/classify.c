@@ -43,8 +43,13 @@ struct interval {
 struct field {
 	size_t nint;
 	u128 *lo;		/* interval i is [lo[i], lo[i + 1] - 1] */
-	uint64_t *bv;		/* nint vectors of words each */
-	uint64_t *agg;		/* nint aggregates of aggwords: bit j = word j of bv not zero */
+	uint32_t *start;	/* start[j]: the interval holding key j << shift */
+	unsigned int shift;
+	size_t nstart;
+	uint32_t *row;		/* interval -> its row of bv and agg */
+	size_t nrows;
+	uint64_t *bv;		/* nrows vectors of words each */
+	uint64_t *agg;		/* nrows aggregates of aggwords: bit j = word j of bv not zero */
 };
 
 struct family_table {
@@ -205,11 +210,10 @@ static int u128_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Index of the interval holding @key: the last lo[i] <= key. */
-static size_t field_find(const struct field *f, u128 key)
+/* Index of the interval holding @key: the last lo[i] <= key, searched
+ * between lo and hi - 1. */
+static size_t field_search(const struct field *f, u128 key, size_t lo, size_t hi)
 {
-	size_t lo = 0, hi = f->nint;
-
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -219,6 +223,90 @@ static size_t field_find(const struct field *f, u128 key)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The start table narrows the search to the intervals that meet the key's
+ * bucket of the domain (its top bits): usually one or two, so a lookup
+ * touches a cache line or two a field instead of a binary search's path
+ * through a large array. This is what keeps 8k rules close to 1k. */
+static size_t field_find(const struct field *f, u128 key)
+{
+	size_t j;
+
+	if (!f->start)
+		return field_search(f, key, 0, f->nint);
+	j = (size_t)(key >> f->shift);
+	return field_search(f, key, f->start[j], j + 1 < f->nstart ? f->start[j + 1] + 1 : f->nint);
+}
+
+static int field_index(struct field *f, u128 max)
+{
+	unsigned int bits = 0, want = 1;
+	size_t j;
+
+	if (f->nint <= 8)
+		return 0;
+	while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
+		want++;
+	while (bits < 128 && (max >> bits) != 0)
+		bits++;
+	f->shift = bits > want ? bits - want : 0;
+	f->nstart = (size_t)(max >> f->shift) + 1;
+	f->start = malloc(f->nstart * sizeof(*f->start));
+	if (!f->start)
+		return -1;
+	for (j = 0; j < f->nstart; j++)
+		f->start[j] = (uint32_t)field_search(f, (u128)j << f->shift, 0, f->nint);
+	return 0;
+}
+
+static uint64_t row_hash(const uint64_t *v, size_t words)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t k;
+
+	for (k = 0; k < words; k++)
+		h = (h ^ v[k]) * 0x100000001b3ull;
+	return h ^ h >> 29;
+}
+
+/* Many intervals carry the same set of rules (a run of ports no rule
+ * tells apart, addresses between two rules' prefixes): they share one row,
+ * compacted in place, which cuts memory and the lookups' cache misses. */
+static int field_intern(struct field *f, size_t words)
+{
+	size_t cap = 16, i, h;
+	uint32_t *slot;
+	uint64_t *shrunk;
+
+	while (cap < 2 * f->nint)
+		cap *= 2;
+	slot = malloc(cap * sizeof(*slot));
+	f->row = malloc(f->nint * sizeof(*f->row));
+	if (!slot || !f->row) {
+		free(slot);
+		return -1;
+	}
+	memset(slot, 0xff, cap * sizeof(*slot));
+	f->nrows = 0;
+	for (i = 0; i < f->nint; i++) {
+		const uint64_t *v = f->bv + i * words;
+
+		for (h = row_hash(v, words) & (cap - 1); slot[h] != UINT32_MAX; h = (h + 1) & (cap - 1))
+			if (memcmp(f->bv + (size_t)slot[h] * words, v, words * sizeof(*v)) == 0)
+				break;
+		if (slot[h] == UINT32_MAX) {
+			if (f->nrows != i)
+				memcpy(f->bv + f->nrows * words, v, words * sizeof(*v));
+			slot[h] = (uint32_t)f->nrows++;
+		}
+		f->row[i] = slot[h];
+	}
+	free(slot);
+	shrunk = realloc(f->bv, f->nrows * words * sizeof(*f->bv));
+	if (shrunk)
+		f->bv = shrunk;
+	return 0;
 }
 
 static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, size_t words,
@@ -257,17 +345,19 @@ static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, 
 				f->bv[i * words + r / 64] |= 1ull << (r % 64);
 		}
 	}
+	if (field_intern(f, words) < 0)
+		return -1;
 	/* Aggregated bit vectors (Baboescu and Varghese): a lookup ANDs
 	 * these first and visits only words that can hold a match, so its
 	 * cost follows the matches, not the number of rules. */
-	f->agg = calloc(f->nint * aggwords, sizeof(*f->agg));
+	f->agg = calloc(f->nrows * aggwords, sizeof(*f->agg));
 	if (!f->agg)
 		return -1;
-	for (i = 0; i < f->nint; i++)
+	for (i = 0; i < f->nrows; i++)
 		for (k = 0; k < words; k++)
 			if (f->bv[i * words + k])
 				f->agg[i * aggwords + k / 64] |= 1ull << (k % 64);
-	return 0;
+	return field_index(f, max);
 }
 
 static int family_build(struct family_table *t, const struct policy *pol, uint8_t family)
@@ -328,6 +418,8 @@ static void family_free(struct family_table *t)
 		free(t->f[f].lo);
 		free(t->f[f].bv);
 		free(t->f[f].agg);
+		free(t->f[f].start);
+		free(t->f[f].row);
 	}
 	free(t->rule);
 	free(t->residual);
@@ -339,7 +431,9 @@ static size_t family_memory(const struct family_table *t)
 	int f;
 
 	for (f = 0; f < F_COUNT; f++)
-		sum += t->f[f].nint * (sizeof(u128) + (t->words + t->aggwords) * sizeof(uint64_t));
+		sum += t->f[f].nint * (sizeof(u128) + sizeof(uint32_t)) +
+		       t->f[f].nrows * (t->words + t->aggwords) * sizeof(uint64_t) +
+		       t->f[f].nstart * sizeof(uint32_t);
 	return sum;
 }
 
@@ -391,8 +485,10 @@ void classify_eval(const struct classifier *c, const struct policy *pol,
 	for (f = 0; f < F_COUNT; f++) {
 		size_t i = field_find(&t->f[f], key[f]);
 
-		bv[f] = t->f[f].bv + i * t->words;
-		agg[f] = t->f[f].agg + i * t->aggwords;
+		size_t r = t->f[f].row[i];
+
+		bv[f] = t->f[f].bv + r * t->words;
+		agg[f] = t->f[f].agg + r * t->aggwords;
 	}
 	for (a = 0; a < t->aggwords; a++) {
 		uint64_t words = agg[F_SRC][a] & agg[F_DST][a] & agg[F_SPORT][a] & agg[F_DPORT][a] &
