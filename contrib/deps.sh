@@ -7,7 +7,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmnl-dev libnetfilter-queue-dev libnfnetlink-dev libnetfilter-conntrack-dev
 	libipset-dev liburing-dev libsystemd-dev
 	iptables ipset conntrack iproute2 iputils-ping util-linux procps
-	clang libclang-rt-14-dev valgrind"
+	clang libclang-rt-14-dev valgrind
+	dpdk-dev gnuplot-nox"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,10 +1,19 @@
-/* classify_bench.c - the classifier benchmark on ClassBench filter sets:
- * linear evaluator vs verdictd's compiled classifier, side by side in one
- * run: ns per lookup (median of RUNS passes over the trace, replayed to
- * at least REPS lookups a pass), build time and memory, for 1k, 2k, 4k and
- * 8k rules.
+/* classify_bench.c - the classifier benchmark on ClassBench filter sets,
+ * side by side in one run, for 1k, 2k, 4k and 8k rules of acl1, fw1, ipc1:
+ *   linear    verdictd's reference evaluator (policy_eval), rule by rule
+ *   verdictd  the compiled classifier (classify_eval), one packet at a time
+ *   rte_acl   DPDK's classifier (when configure found libdpdk), one packet
+ *             at a time and in bursts of 32 as DPDK applications call it
+ * ns per lookup (median of RUNS passes over the trace, replayed to at least
+ * REPS lookups a pass), build time, memory, and verdictd's cost against its
+ * 1k-rule cost. Every header's answer is checked: verdictd and rte_acl must
+ * name the rule the linear scan names.
  *
- *   classify_bench CLASSBENCH_DIR [RUNS] */
+ *   classify_bench CLASSBENCH_DIR [RUNS] [SETS...]   the table
+ *   classify_bench --ir CLASSBENCH_DIR SET           one pass over SET's
+ *       trace per classifier between callgrind client requests, so that
+ *       `valgrind --tool=callgrind` counts instructions per lookup
+ *       (tests/bench/classify.sh does this). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -13,11 +22,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <valgrind/callgrind.h>
 
+#include "acl_ref.h"
 #include "classify.h"
 #include "conf.h"
 
 #define REPS 200000
+#define BURST 32
 
 static double now(void)
 {
@@ -34,33 +46,41 @@ static int dcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The ClassBench rules as verdictd policy text (see tests/unit/test_classify.c). */
-static char *convert(const char *path, size_t *nrules)
+/* The ClassBench rules, and as verdictd policy text. */
+static char *load_rules(const char *path, struct cb_rule **out, size_t *n)
 {
 	FILE *f = fopen(path, "r"), *t;
 	char *text = NULL;
-	size_t len = 0;
-	unsigned int a[8], sl, dl, splo, sphi, dplo, dphi, proto, mask;
+	size_t len = 0, cap = 0;
+	struct cb_rule r;
+	unsigned int a[8];
 
-	*nrules = 0;
+	*n = 0;
+	*out = NULL;
 	if (!f)
 		return NULL;
 	t = open_memstream(&text, &len);
 	while (fscanf(f, " @%u.%u.%u.%u/%u %u.%u.%u.%u/%u %u : %u %u : %u %x/%x %*x/%*x", &a[0], &a[1],
-		      &a[2], &a[3], &sl, &a[4], &a[5], &a[6], &a[7], &dl, &splo, &sphi, &dplo, &dphi,
-		      &proto, &mask) == 16) {
-		fprintf(t, "accept src %u.%u.%u.%u/%u dst %u.%u.%u.%u/%u", a[0], a[1], a[2], a[3], sl,
-			a[4], a[5], a[6], a[7], dl);
-		if (mask == 0xff)
-			fprintf(t, " proto %u", proto);
-		if (mask == 0xff && (proto == 6 || proto == 17)) {
-			if (splo != 0 || sphi != 65535)
-				fprintf(t, " sport %u-%u", splo, sphi);
-			if (dplo != 0 || dphi != 65535)
-				fprintf(t, " dport %u-%u", dplo, dphi);
+		      &a[2], &a[3], &r.slen, &a[4], &a[5], &a[6], &a[7], &r.dlen, &r.splo, &r.sphi,
+		      &r.dplo, &r.dphi, &r.proto, &r.pmask) == 16) {
+		r.src = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+		r.dst = a[4] << 24 | a[5] << 16 | a[6] << 8 | a[7];
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*out = realloc(*out, cap * sizeof(**out));
+		}
+		(*out)[(*n)++] = r;
+		fprintf(t, "accept src %u.%u.%u.%u/%u dst %u.%u.%u.%u/%u", a[0], a[1], a[2], a[3], r.slen,
+			a[4], a[5], a[6], a[7], r.dlen);
+		if (r.pmask == 0xff)
+			fprintf(t, " proto %u", r.proto);
+		if (r.pmask == 0xff && (r.proto == 6 || r.proto == 17)) {
+			if (r.splo != 0 || r.sphi != 65535)
+				fprintf(t, " sport %u-%u", r.splo, r.sphi);
+			if (r.dplo != 0 || r.dphi != 65535)
+				fprintf(t, " dport %u-%u", r.dplo, r.dphi);
 		}
 		fprintf(t, "\n");
-		(*nrules)++;
 	}
 	fprintf(t, "default drop\n");
 	fclose(t);
@@ -96,80 +116,201 @@ static struct pkt *load_trace(const char *path, size_t *n)
 	return v;
 }
 
-/* ns per lookup: median over runs. */
-static double time_lookups(const struct conf *c, const struct classifier *cl, const struct pkt *tr,
-			   size_t n, int runs)
+struct bench {
+	struct conf c;
+	struct cb_rule *rules;
+	size_t nrules;
+	struct pkt *trace;
+	size_t ntrace;
+	struct classifier *cl;
+	double build_ms;
+	struct acl_ref *acl;
+	double acl_build_ms;
+	size_t acl_memory;
+	int *out;		/* a pass's answers */
+};
+
+enum kind { LINEAR, VERDICTD, ACL_ONE, ACL_BURST, NKINDS };
+
+/* One pass of @reps lookups; the answers of the first ntrace in b->out. */
+static void pass(struct bench *b, enum kind k, size_t reps)
 {
 	struct policy_sets sets = { 0 };
+	size_t i;
+
+	if (k == ACL_ONE || k == ACL_BURST) {
+		for (i = 0; i < reps; i += b->ntrace) {
+			size_t m = reps - i < b->ntrace ? reps - i : b->ntrace;
+
+			acl_ref_classify(b->acl, b->trace, m, k == ACL_BURST ? BURST : 1, b->out);
+		}
+		return;
+	}
+	for (i = 0; i < reps; i++) {
+		struct policy_verdict v;
+
+		if (k == VERDICTD)
+			classify_eval(b->cl, &b->c.policy, &sets, &b->trace[i % b->ntrace], &v);
+		else
+			policy_eval(&b->c.policy, &sets, &b->trace[i % b->ntrace], &v);
+		if (i < b->ntrace)
+			b->out[i] = v.rule;
+	}
+}
+
+/* ns per lookup, median over runs. */
+static double time_lookups(struct bench *b, enum kind k, int runs)
+{
 	double t[32], t0;
-	volatile int sink = 0;
-	size_t reps = cl ? REPS : REPS / 50, i;
+	size_t reps = k == LINEAR ? REPS / 50 : REPS;
 	int r;
 
+	if (reps < b->ntrace)
+		reps = b->ntrace;
 	for (r = 0; r < runs && r < 32; r++) {
 		t0 = now();
-		for (i = 0; i < reps; i++) {
-			struct policy_verdict v;
-
-			if (cl)
-				classify_eval(cl, &c->policy, &sets, &tr[i % n], &v);
-			else
-				policy_eval(&c->policy, &sets, &tr[i % n], &v);
-			sink += v.rule;
-		}
+		pass(b, k, reps);
 		t[r] = (now() - t0) / (double)reps;
 	}
 	qsort(t, (size_t)r, sizeof(t[0]), dcmp);
 	return t[r / 2];
 }
 
+static int bench_load(struct bench *b, const char *dir, const char *name, bool acl)
+{
+	char path[1024], *text;
+	double t0;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(path, sizeof(path), "%s/%s.rules", dir, name);
+	text = load_rules(path, &b->rules, &b->nrules);
+	snprintf(path, sizeof(path), "%s/%s.trace", dir, name);
+	b->trace = load_trace(path, &b->ntrace);
+	conf_init(&b->c);
+	if (!text || !b->ntrace || conf_load_string(&b->c, name, text, stderr) != 0) {
+		fprintf(stderr, "%s: cannot load\n", name);
+		free(text);
+		return -1;
+	}
+	free(text);
+	b->out = calloc(b->ntrace, sizeof(*b->out));
+	t0 = now();
+	b->cl = classify_build(&b->c.policy);
+	b->build_ms = (now() - t0) / 1e6;
+	if (acl) {
+		t0 = now();
+		b->acl = acl_ref_build(b->rules, b->nrules, &b->acl_memory);
+		b->acl_build_ms = (now() - t0) / 1e6;
+	}
+	return b->cl && b->out ? 0 : -1;
+}
+
+static void bench_free(struct bench *b)
+{
+	classify_free(b->cl);
+	acl_ref_free(b->acl);
+	conf_free(&b->c);
+	free(b->rules);
+	free(b->trace);
+	free(b->out);
+}
+
+/* Headers where @k's answer differs from the linear scan's. */
+static size_t disagreements(struct bench *b, enum kind k, const int *want)
+{
+	size_t i, bad = 0;
+
+	pass(b, k, b->ntrace);
+	for (i = 0; i < b->ntrace; i++)
+		bad += b->out[i] != want[i];
+	return bad;
+}
+
+static int run_ir(const char *dir, const char *name, bool acl)
+{
+	struct bench b;
+
+	if (bench_load(&b, dir, name, acl) < 0)
+		return 1;
+	CALLGRIND_ZERO_STATS;
+	pass(&b, VERDICTD, b.ntrace);
+	CALLGRIND_DUMP_STATS_AT("verdictd");
+	if (b.acl) {
+		pass(&b, ACL_ONE, b.ntrace);
+		CALLGRIND_DUMP_STATS_AT("rte_acl");
+		pass(&b, ACL_BURST, b.ntrace);
+		CALLGRIND_DUMP_STATS_AT("rte_acl_burst");
+	}
+	printf("lookups %zu\n", b.ntrace);
+	bench_free(&b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const fams[] = { "acl1", "fw1", "ipc1" };
-	static const char *const sizes[] = { "1k", "2k", "4k", "8k" };
-	int runs = argc > 2 ? atoi(argv[2]) : 5;
-	size_t f, k;
+	static const char *const all[] = {
+		"acl1_1k", "acl1_2k", "acl1_4k", "acl1_8k", "fw1_1k", "fw1_2k", "fw1_4k", "fw1_8k",
+		"ipc1_1k", "ipc1_2k", "ipc1_4k", "ipc1_8k",
+	};
+	const char *const *sets = all;
+	size_t nsets = sizeof(all) / sizeof(all[0]), s;
+	bool acl;
+	int runs, bad = 0;
+	double base = 0;
 
+	if (argc >= 4 && strcmp(argv[1], "--ir") == 0)
+		return run_ir(argv[2], argv[3], acl_ref_init() == 0);
 	if (argc < 2) {
-		fprintf(stderr, "usage: classify_bench CLASSBENCH_DIR [RUNS]\n");
+		fprintf(stderr, "usage: classify_bench CLASSBENCH_DIR [RUNS] [SETS...] | --ir DIR SET\n");
 		return 2;
 	}
-	printf("%-9s %6s | %12s %12s %8s | %10s %10s | %9s\n", "set", "rules", "linear ns", "compiled ns",
-	       "speedup", "build ms", "memory KiB", "vs 1k");
-	for (f = 0; f < 3; f++) {
-		double base = 0;
-
-		for (k = 0; k < 4; k++) {
-			char path[1024], *text;
-			size_t nrules, ntrace;
-			struct classifier *cl;
-			struct pkt *tr;
-			struct conf c;
-			double t0, build, lin, comp;
-
-			snprintf(path, sizeof(path), "%s/%s_%s.rules", argv[1], fams[f], sizes[k]);
-			text = convert(path, &nrules);
-			snprintf(path, sizeof(path), "%s/%s_%s.trace", argv[1], fams[f], sizes[k]);
-			tr = load_trace(path, &ntrace);
-			conf_init(&c);
-			if (!text || !ntrace || conf_load_string(&c, "bench", text, stderr) != 0) {
-				fprintf(stderr, "%s_%s: cannot load\n", fams[f], sizes[k]);
-				return 1;
-			}
-			t0 = now();
-			cl = classify_build(&c.policy);
-			build = (now() - t0) / 1e6;
-			lin = time_lookups(&c, NULL, tr, ntrace, runs);
-			comp = time_lookups(&c, cl, tr, ntrace, runs);
-			if (k == 0)
-				base = comp;
-			printf("%-9s %6zu | %12.0f %12.1f %7.0fx | %10.1f %10zu | %8.2fx\n", fams[f], nrules, lin,
-			       comp, lin / comp, build, classify_memory(cl) / 1024, comp / base);
-			classify_free(cl);
-			conf_free(&c);
-			free(text);
-			free(tr);
-		}
+	runs = argc > 2 ? atoi(argv[2]) : 5;
+	if (argc > 3) {
+		sets = (const char *const *)argv + 3;
+		nsets = (size_t)argc - 3;
 	}
-	return 0;
+	acl = acl_ref_init() == 0;
+	printf("ns per lookup (median of %d passes); x: linear / verdictd; vs acl: verdictd / rte_acl"
+	       " one at a time; vs 1k: verdictd / its 1k-rule figure\n", runs);
+	printf("%-8s %5s | %8s %8s %8s %8s | %6s %7s %6s | %8s %8s | %8s %8s | %s\n", "set", "rules",
+	       "linear", "verdictd", "rte_acl", "acl x32", "x", "vs acl", "vs 1k", "build ms", "acl ms",
+	       "KiB", "acl KiB", "answers");
+	for (s = 0; s < nsets; s++) {
+		struct bench b;
+		double t[NKINDS] = { 0 };
+		size_t wrong_vd, wrong_acl = 0;
+		int *want;
+
+		if (bench_load(&b, argv[1], sets[s], acl) < 0)
+			return 1;
+		want = calloc(b.ntrace, sizeof(*want));
+		pass(&b, LINEAR, b.ntrace);
+		memcpy(want, b.out, b.ntrace * sizeof(*want));
+		wrong_vd = disagreements(&b, VERDICTD, want);
+		if (b.acl)
+			wrong_acl = disagreements(&b, ACL_ONE, want) + disagreements(&b, ACL_BURST, want);
+		t[LINEAR] = time_lookups(&b, LINEAR, runs);
+		t[VERDICTD] = time_lookups(&b, VERDICTD, runs);
+		if (b.acl) {
+			t[ACL_ONE] = time_lookups(&b, ACL_ONE, runs);
+			t[ACL_BURST] = time_lookups(&b, ACL_BURST, runs);
+		}
+		if (strstr(sets[s], "_1k") || s == 0)
+			base = t[VERDICTD];
+		printf("%-8s %5zu | %8.0f %8.1f %8.1f %8.1f | %5.0fx %6.2fx %5.2fx | %8.1f %8.1f | %8zu %8zu |"
+		       " %s\n", sets[s], b.nrules, t[LINEAR], t[VERDICTD], t[ACL_ONE], t[ACL_BURST],
+		       t[LINEAR] / t[VERDICTD], b.acl ? t[VERDICTD] / t[ACL_ONE] : 0, t[VERDICTD] / base,
+		       b.build_ms, b.acl_build_ms, classify_memory(b.cl) / 1024, b.acl_memory / 1024,
+		       wrong_vd || wrong_acl ? "DIFFER" : "all agree");
+		if (wrong_vd || wrong_acl) {
+			fprintf(stderr, "%s: %zu verdictd and %zu rte_acl answers differ from the linear scan\n",
+				sets[s], wrong_vd, wrong_acl);
+			bad = 1;
+		}
+		free(want);
+		bench_free(&b);
+	}
+	if (!acl)
+		printf("rte_acl: not built or cannot run here (configure with dpdk-dev installed)\n");
+	return bad;
 }
