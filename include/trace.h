@@ -17,4 +17,21 @@
  * number of lines that could not be read. */
 int trace_run(const struct conf *c, int hook, FILE *in, FILE *out, FILE *err);
 
+struct classifier;
+
+/* What a header is judged against: the daemon's live policy and sets (the
+ * control socket), or a policy file with empty sets (trace_run). */
+struct trace_ctx {
+	const struct policy *pol;
+	const char *path;		/* the policy's file, for "file:line" */
+	const struct classifier *cl;
+	const struct policy_sets *sets;
+	int hook;
+};
+
+/* One header line (modified) -> the verdict line in @out, no newline.
+ * 0: judged; 1: blank or a comment, nothing to say; -1: unreadable, and
+ * why in @out. */
+int trace_line(const struct trace_ctx *t, char *line, char *out, size_t len);
+
 #endif

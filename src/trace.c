@@ -128,12 +128,42 @@ static int parse_header(char **w, int n, int hook, struct pkt *p)
 	return i == n ? 0 : -1;
 }
 
+int trace_line(const struct trace_ctx *t, char *line, char *out, size_t len)
+{
+	char *w[16], *tok, *save = NULL, desc[160];
+	struct policy_verdict v;
+	struct pkt p;
+	int n = 0;
+
+	for (tok = strtok_r(line, " \t\r\n", &save); tok && n < 16; tok = strtok_r(NULL, " \t\r\n", &save))
+		w[n++] = tok;
+	if (n == 0 || w[0][0] == '#')
+		return 1;
+	if (parse_header(w, n, t->hook, &p) < 0) {
+		snprintf(out, len, "cannot read this header (PROTO SRC[:PORT] DST[:PORT] [type N[/CODE]]"
+			 " [iif NAME] [oif NAME] [hook NAME], or a ClassBench trace line)");
+		return -1;
+	}
+	classify_eval(t->cl, t->pol, t->sets, &p, &v);
+	pkt_format(&p, desc, sizeof(desc));
+	if (v.rule < 0)
+		snprintf(out, len, "%s => default %s", desc, policy_action_name(v.action));
+	else if (v.action == ACT_MARK)
+		snprintf(out, len, "%s => rule %d (%s:%u) mark 0x%x", desc, v.rule + 1, t->path,
+			 t->pol->rules[v.rule].pos.line, v.mark);
+	else
+		snprintf(out, len, "%s => rule %d (%s:%u) %s", desc, v.rule + 1, t->path,
+			 t->pol->rules[v.rule].pos.line, policy_action_name(v.action));
+	return 0;
+}
+
 int trace_run(const struct conf *c, int hook, FILE *in, FILE *out, FILE *err)
 {
 	struct classifier *cl = classify_build(&c->policy);
 	struct policy_sets sets = { 0 };
 	struct vset **empty = calloc(c->policy.nsets + 1, sizeof(*empty));
-	char line[1024];
+	struct trace_ctx t = { &c->policy, c->path ? c->path : "policy", cl, &sets, hook };
+	char line[1024], res[512];
 	unsigned int lineno = 0;
 	int bad = 0;
 	size_t i;
@@ -153,32 +183,16 @@ int trace_run(const struct conf *c, int hook, FILE *in, FILE *out, FILE *err)
 	}
 	sets.set = empty;
 	while (fgets(line, sizeof(line), in)) {
-		char *w[16], *tok, *save = NULL, desc[160];
-		struct policy_verdict v;
-		struct pkt p;
-		int n = 0;
+		int r;
 
 		lineno++;
-		for (tok = strtok_r(line, " \t\r\n", &save); tok && n < 16; tok = strtok_r(NULL, " \t\r\n", &save))
-			w[n++] = tok;
-		if (n == 0 || w[0][0] == '#')
-			continue;
-		if (parse_header(w, n, hook, &p) < 0) {
-			fprintf(err, "trace:%u: cannot read this header (PROTO SRC[:PORT] DST[:PORT]"
-				" [type N[/CODE]] [iif NAME] [oif NAME] [hook NAME], or a ClassBench trace line)\n", lineno);
+		r = trace_line(&t, line, res, sizeof(res));
+		if (r < 0) {
+			fprintf(err, "trace:%u: %s\n", lineno, res);
 			bad++;
-			continue;
+		} else if (r == 0) {
+			fprintf(out, "%s\n", res);
 		}
-		classify_eval(cl, &c->policy, &sets, &p, &v);
-		pkt_format(&p, desc, sizeof(desc));
-		if (v.rule < 0)
-			fprintf(out, "%s => default %s\n", desc, policy_action_name(v.action));
-		else
-			fprintf(out, "%s => rule %d (%s:%u) %s%s", desc, v.rule + 1, c->path ? c->path : "policy",
-				c->policy.rules[v.rule].pos.line, policy_action_name(v.action),
-				v.action == ACT_MARK ? "" : "\n");
-		if (v.rule >= 0 && v.action == ACT_MARK)
-			fprintf(out, " 0x%x\n", v.mark);
 	}
 out:
 	for (i = 0; i < sets.n; i++)

@@ -1,6 +1,8 @@
-/* verdictctl.c - the operator's tool. Today: import, which turns an
- * iptables-save file into a verdictd policy, the ipset restore file it
- * needs and the fixed rule set. */
+/* verdictctl.c - the operator's tool:
+ *   import   an iptables-save file into a verdictd policy, the ipset
+ *            restore file it needs and the fixed rule set;
+ *   trace    which rule the running daemon gives packet headers, with its
+ *            live policy and sets (through its control socket). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "control.h"
 #include "import.h"
 #include "ipt.h"
 #include "rules.h"
@@ -20,6 +23,11 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
+		"Usage: verdictctl trace [-s SOCKET] [--hook input|forward|output] [-f FILE | HEADER...]\n"
+		"Ask the running verdictd which rule each packet header meets, with its live\n"
+		"policy and sets. HEADER: PROTO SRC[:PORT] DST[:PORT] [type N[/CODE]] [iif NAME]\n"
+		"[oif NAME] [hook NAME], or a ClassBench trace line; -f FILE: one a line\n"
+		"(- for stdin). SOCKET: the daemon's --control (default " CONTROL_DEFAULT_PATH ").\n\n"
 		"Usage: verdictctl import [OPTION]... FILE...\n"
 		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
 		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore and\n"
@@ -234,10 +242,104 @@ out:
 	return ret;
 }
 
+/* One request, one reply line; the reply printed without its "ok ". */
+static int trace_one(FILE *sock, int fd, int hook, const char *header)
+{
+	char reply[1024];
+	int n = dprintf(fd, "trace %d %s\n", hook, header);
+
+	if (n < 0 || !fgets(reply, sizeof(reply), sock)) {
+		fprintf(stderr, "verdictctl: the daemon closed the control socket\n");
+		return -1;
+	}
+	if (strncmp(reply, "ok ", 3) == 0) {
+		fputs(reply + 3, stdout);
+		return 0;
+	}
+	fprintf(stderr, "verdictctl: %s: %s", header, strncmp(reply, "error ", 6) == 0 ? reply + 6 : reply);
+	return 1;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "hook", required_argument, NULL, 'H' },
+		{ "file", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = CONTROL_DEFAULT_PATH, *file = NULL;
+	char line[1024], header[1024] = "";
+	int ch, hook = 0, fd, bad = 0, i;
+	FILE *sock, *in = NULL;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+:s:f:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': path = optarg; break;
+		case 'f': file = optarg; break;
+		case 'H':
+			if (!(hook = policy_hook_parse(optarg))) {
+				fprintf(stderr, "verdictctl: --hook takes input, forward or output\n");
+				return 2;
+			}
+			break;
+		default:
+			fprintf(stderr, "verdictctl: bad option '%s'; see verdictctl --help\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (!file && optind == argc) {
+		fprintf(stderr, "verdictctl: trace needs a header or -f FILE\n");
+		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		strncat(header, argv[i], sizeof(header) - strlen(header) - 2);
+		strcat(header, " ");
+	}
+	if (file) {
+		in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+		if (!in) {
+			fprintf(stderr, "verdictctl: %s: %s\n", file, strerror(errno));
+			return 2;
+		}
+	}
+	fd = control_connect(path);
+	if (fd < 0) {
+		fprintf(stderr, "verdictctl: cannot reach verdictd at %s: %s (is it running? its"
+			" --control?)\n", path, strerror(errno));
+		return 2;
+	}
+	sock = fdopen(fd, "r");
+	if (!in) {
+		bad = trace_one(sock, fd, hook, header) != 0;
+	} else {
+		while (bad < 2 && fgets(line, sizeof(line), in)) {
+			int r;
+
+			line[strcspn(line, "\r\n")] = '\0';
+			if (line[strspn(line, " \t")] == '\0' || line[strspn(line, " \t")] == '#')
+				continue;
+			r = trace_one(sock, fd, hook, line);
+			if (r < 0)
+				bad = 2;
+			else
+				bad |= r;
+		}
+		if (in != stdin)
+			fclose(in);
+	}
+	fclose(sock);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cmd_import(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "trace") == 0)
+		return cmd_trace(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
@@ -246,6 +348,6 @@ int main(int argc, char **argv)
 		printf("verdictctl %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "verdictctl: expected a command: import; see verdictctl --help\n");
+	fprintf(stderr, "verdictctl: expected a command: import or trace; see verdictctl --help\n");
 	return 2;
 }

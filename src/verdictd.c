@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "control.h"
 #include "log.h"
 #include "rules.h"
 #include "set_kernel.h"
@@ -33,6 +35,7 @@ struct options {
 	const char *print_rules;
 	const char *transport;
 	const char *trace;
+	const char *control;	/* control socket path, "none" for none */
 	int hook;		/* the tracer's chain for headers that name none */
 	int test;
 	int fail_open;		/* -1: as configured */
@@ -55,6 +58,7 @@ static void usage(FILE *out)
 		"      --trace FILE        which rule each packet header of FILE (- for stdin)\n"
 		"                          meets, without the kernel; see verdictd(8)\n"
 		"      --hook input|forward|output  the tracer's chain for headers that name none\n"
+		"      --control PATH      control socket (default " CONTROL_DEFAULT_PATH "; none: no socket)\n"
 		"  -v, --verbose           log more\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n\n"
@@ -63,7 +67,7 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT, OPT_TRACE, OPT_HOOK };
+	enum { OPT_CPUS = 256, OPT_FAIL_OPEN, OPT_PRINT_RULES, OPT_TRANSPORT, OPT_TRACE, OPT_HOOK, OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
@@ -74,6 +78,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -94,6 +99,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_PRINT_RULES: o->print_rules = optarg; break;
 		case OPT_TRANSPORT: o->transport = optarg; break;
 		case OPT_TRACE: o->trace = optarg; break;
+		case OPT_CONTROL: o->control = optarg; break;
 		case OPT_HOOK:
 			if (!(o->hook = policy_hook_parse(optarg))) {
 				fprintf(stderr, "verdictd: --hook takes input, forward or output, not '%s'\n", optarg);
@@ -187,13 +193,24 @@ static void log_stats(struct worker *w, size_t n, int at_exit)
 	}
 }
 
-/* Waits for signals: SIGUSR1 logs counters, SIGTERM/SIGINT stop. */
-static void run_until_signal(int sfd, struct worker *w, size_t n)
+/* Waits for signals (SIGUSR1 logs counters, SIGTERM/SIGINT stop) and
+ * control socket clients. */
+static void run_until_signal(int sfd, struct worker *w, size_t n, struct control *ctl,
+			     const struct trace_ctx *t)
 {
 	struct signalfd_siginfo si;
 
 	for (;;) {
-		ssize_t r = read(sfd, &si, sizeof(si));
+		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { ctl->fd, POLLIN, 0 } };
+		ssize_t r;
+
+		if (poll(pfd, ctl->fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			return;
+		if (pfd[1].revents & POLLIN)
+			control_serve(ctl, t);
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		r = read(sfd, &si, sizeof(si));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -219,8 +236,10 @@ static size_t total_members(const struct policy_sets *sets)
 	return sum;
 }
 
-static int run_daemon(struct conf *c)
+static int run_daemon(struct conf *c, const char *control_path)
 {
+	struct control ctl = { -1, "" };
+	struct trace_ctx tctx;
 	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, started = 0, i;
 	struct policy_sets sets = { 0 };
 	struct worker *w = NULL;
@@ -288,12 +307,24 @@ static int run_daemon(struct conf *c)
 		}
 		started++;
 	}
+	if (strcmp(control_path, "none") != 0) {
+		int cr = control_open(&ctl, control_path, err, sizeof(err));
+
+		if (cr < 0)
+			log_err("%s", err);
+		else if (cr > 0)
+			log_warn("%s", err);
+		else
+			log_info("%s (verdictctl trace)", err);
+	}
 	log_info("ready: queues %u-%u, transport %s, %zu rules, %zu sets (%zu members),"
 		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, transport_kind_name(kind),
 		 c->policy.nrules,
 		 sets.n, total_members(&sets), policy_action_name(c->policy.dflt), c->mark_mask,
 		 c->fail_open ? ", fail-open" : "");
-	run_until_signal(sfd, w, nq);
+	tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", cls, &sets, 0 };
+	run_until_signal(sfd, w, nq, &ctl, &tctx);
+	control_close(&ctl);
 	ret = 0;
 stop:
 	atomic_store(&stop, true);
@@ -395,7 +426,7 @@ int main(int argc, char **argv)
 	} else if (o.test) {
 		ret = print_summary(&c);
 	} else {
-		ret = run_daemon(&c);
+		ret = run_daemon(&c, o.control ? o.control : CONTROL_DEFAULT_PATH);
 	}
 out:
 	conf_free(&c);

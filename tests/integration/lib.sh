@@ -183,7 +183,9 @@ vd_start() {
 	local conf=$1 i
 	shift
 	VD_LOG=$WORK/verdictd.$(date +%s%N).log
-	ip netns exec "$NS_F" "$VERDICTD" -c "$conf" --transport "$VD_TRANSPORT" "$@" \
+	# A control socket of its own: tests run side by side.
+	ip netns exec "$NS_F" "$VERDICTD" -c "$conf" --transport "$VD_TRANSPORT" \
+		--control "$WORK/control.sock" "$@" \
 		>"$VD_LOG" 2>&1 &
 	VD_PID=$!
 	vd_pids="$vd_pids $VD_PID"

@@ -1,0 +1,37 @@
+/* control.h - the running daemon's control socket: a unix stream socket,
+ * mode 0600, served by the main thread between signals. One request a
+ * line, one reply a line:
+ *   trace HOOK HEADER   ->  "ok VERDICT-LINE" | "error WHY"
+ *       the rule the live policy and the daemon's own copies of the sets
+ *       give HEADER (tracer format, see trace.h); HOOK is a number, 0 for
+ *       the header's own "hook NAME" or none
+ *   ping                ->  "ok verdictd VERSION"
+ * verdictctl trace is the client. */
+#ifndef VD_CONTROL_H
+#define VD_CONTROL_H
+
+#include <stddef.h>
+
+#include "trace.h"
+
+#define CONTROL_DEFAULT_PATH "/run/verdictd.sock"
+
+struct control {
+	int fd;			/* listening socket, -1 when none */
+	char path[108];
+};
+
+/* Listens on @path. A path where another daemon answers is left alone
+ * (returns 1, with why in @err); -1 on other errors; 0 when listening. */
+int control_open(struct control *ctl, const char *path, char *err, size_t len);
+
+/* Accepts one client and answers its requests until it closes (or stays
+ * silent for a second: the signals wait meanwhile). */
+void control_serve(struct control *ctl, const struct trace_ctx *t);
+
+void control_close(struct control *ctl);
+
+/* The client side: connects to @path; -1 with errno on failure. */
+int control_connect(const char *path);
+
+#endif
