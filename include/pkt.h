@@ -41,6 +41,9 @@ struct pkt {
  * iif/oif, which the packet bytes do not carry. */
 int pkt_parse(struct pkt *p, const uint8_t *data, size_t len);
 
+/* "tcp", "udp", "icmp", "icmpv6", "sctp"; NULL for other protocols. */
+const char *pkt_proto_name(uint8_t proto);
+
 /* "tcp 10.0.0.1:1234 -> 10.0.0.2:80" into @buf, for logs and the tracer. */
 void pkt_format(const struct pkt *p, char *buf, size_t len);
 

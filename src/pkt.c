@@ -145,7 +145,7 @@ int pkt_parse(struct pkt *p, const uint8_t *data, size_t len)
 	}
 }
 
-static const char *pkt_proto_name(uint8_t proto)
+const char *pkt_proto_name(uint8_t proto)
 {
 	switch (proto) {
 	case IPPROTO_TCP:    return "tcp";

@@ -47,18 +47,6 @@ static void write_ports(FILE *out, const char *key, const struct match_ports *m,
 	}
 }
 
-static const char *proto_name(int proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmpv6";
-	case IPPROTO_SCTP: return "sctp";
-	default: return NULL;
-	}
-}
-
 void policy_write_set(FILE *out, const struct policy_set *s)
 {
 	fprintf(out, "set %s %s", s->name, set_type_name(s->type));
@@ -85,7 +73,7 @@ void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_
 	write_addr(out, "src", &r->src, pol);
 	write_addr(out, "dst", &r->dst, pol);
 	if (r->proto >= 0) {
-		const char *name = proto_name(r->proto);
+		const char *name = pkt_proto_name((uint8_t)r->proto);
 
 		if (name)
 			fprintf(out, " proto %s", name);
