@@ -130,6 +130,13 @@ void policy_resolve_ifaces(struct policy *pol);
 
 void policy_free(struct policy *pol);
 
+/* IPSET_MAXNAMELEN is 32 with the NUL. */
+#define POLICY_SET_NAME_MAX 31
+
+/* A set or interface name the policy can carry: 1 to @max letters, digits
+ * and "_-.:" (nothing the parser reads as a comment, negation or list). */
+bool policy_name_ok(const char *s, size_t max);
+
 /* verdictd.conf(5) text: a set declaration line, a rule (no newline). */
 void policy_write_set(FILE *out, const struct policy_set *s);
 void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_rule *r);

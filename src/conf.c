@@ -351,19 +351,6 @@ static int find_set(const struct policy *pol, const char *name)
 	return -1;
 }
 
-static bool valid_set_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	/* IPSET_MAXNAMELEN is 32 with the NUL. */
-	if (n == 0 || n > 31)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_-.:", *s))
-			return false;
-	return true;
-}
-
 static int parse_family(struct parser *ps, const struct word *w, uint8_t *out)
 {
 	if (strcmp(w->s, "inet") == 0 || strcmp(w->s, "ipv4") == 0)
@@ -391,7 +378,7 @@ static int parse_set(struct parser *ps)
 		perr(ps, ps->w[0].col, "expected 'set NAME TYPE', TYPE one of hash:ip, hash:net, bitmap:port");
 		return -1;
 	}
-	if (!valid_set_name(ps->w[1].s)) {
+	if (!policy_name_ok(ps->w[1].s, POLICY_SET_NAME_MAX)) {
 		perr(ps, ps->w[1].col, "'%s' is not a valid ipset name (1 to 31 letters, digits, _-.:)", ps->w[1].s);
 		return -1;
 	}
@@ -730,8 +717,9 @@ static int parse_iface(struct parser *ps, size_t i, struct match_iface *m)
 
 	if (next < 0)
 		return -1;
-	if (strlen(v.s) >= IF_NAMESIZE || v.s[0] == '\0') {
-		perr(ps, v.col, "'%s' is not an interface name (at most %d characters)", v.s, IF_NAMESIZE - 1);
+	if (!policy_name_ok(v.s, IF_NAMESIZE - 1)) {
+		perr(ps, v.col, "'%s' is not an interface name (1 to %d letters, digits, _-.:)", v.s,
+		     IF_NAMESIZE - 1);
 		return -1;
 	}
 	m->present = true;

@@ -27,6 +27,8 @@
 #define MAX_ALTS 64		/* alternatives a context may split into */
 #define MAX_DEPTH 32		/* nested jumps (iptables allows no loops) */
 #define MAX_PFX 256		/* prefixes one address match may grow to */
+#define MAX_VISITS 4000000	/* rule visits of one walk: chains jumped to from many
+				 * places unroll multiplicatively */
 
 enum conj { CONJ_OK, CONJ_EMPTY, CONJ_UNREP };
 
@@ -53,6 +55,9 @@ struct walk {
 	bool *made;		/* per ipt rule: became policy rules (or a jump, a RETURN) */
 	int hook;
 	int oom;
+	unsigned long visits;
+	bool too_big;
+	const char *stack[MAX_DEPTH + 1];	/* the chains being walked */
 };
 
 void import_init(struct import *im)
@@ -470,6 +475,10 @@ static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8
 		struct match_ports *mp = ref->dst ? &m->dport : &m->sport;
 		int idx;
 
+		if (!policy_name_ok(ref->name, POLICY_SET_NAME_MAX)) {
+			snprintf(why, len, "set name '%s' has characters the policy cannot carry", ref->name);
+			return CONJ_UNREP;
+		}
 		if (!s) {
 			snprintf(why, len, "set '%s': its type is not known (give `ipset save` output"
 				 " with --ipsets)", ref->name);
@@ -790,6 +799,16 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 	int ret = 0;
 
 	w->seen[ri] = true;
+	if (++w->visits > MAX_VISITS) {
+		if (!w->too_big) {
+			fprintf(w->report, "%s:%u: not translated: the chains unroll into more than %d rule"
+				" visits (jumps into the same chains from many places); the rest of the"
+				" walk is left out\n", w->name, r->line, MAX_VISITS);
+			w->im->lines_reported++;
+		}
+		w->too_big = true;
+		return 0;
+	}
 	if (!rule_match(w, ri, &own))
 		return w->oom ? -1 : 0;
 	if (r->states && !(r->states & IPT_ST_NEW)) {
@@ -831,6 +850,11 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 			tell(w, ri, "jumps nested deeper than %d", MAX_DEPTH);
 			goto out;
 		}
+		for (i = 0; i <= (size_t)depth; i++)
+			if (strcmp(w->stack[i], r->jump) == 0) {
+				tell(w, ri, "a loop of jumps back into %s (iptables refuses these)", r->jump);
+				goto out;
+			}
 	}
 	c = under_context(ctx, &own, r->target == IPT_T_JUMP, &cases, why, sizeof(why));
 	if (c == CONJ_UNREP) {
@@ -841,6 +865,7 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 		goto out;	/* never matches here (counted at the end) */
 	w->made[ri] = true;
 	if (r->target == IPT_T_JUMP) {
+		w->stack[depth + 1] = r->jump;
 		ret = walk_chain(w, r->jump, &cases, depth + 1);
 		goto out;
 	}
@@ -868,7 +893,7 @@ static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int d
 		if (match_copy(&x.m, &ctx->v[i].m) < 0 || alts_push(&local, &x) < 0)
 			return -1;
 	}
-	for (i = 0; i < w->rs->nrules && ret == 0; i++) {
+	for (i = 0; i < w->rs->nrules && ret == 0 && !w->too_big; i++) {
 		if (strcmp(w->rs->rules[i].chain, chain) != 0)
 			continue;
 		if (stop) {
@@ -911,6 +936,7 @@ int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *
 		if (alts_push(&ctx, &x) < 0)
 			goto out;
 		w.hook = builtin_chains[k].hook;
+		w.stack[0] = ch->name;
 		if (walk_chain(&w, ch->name, &ctx, 0) < 0 ||
 		    emit(&w, &x, chain_action(ch->policy), ch->line, " (chain policy)") < 0) {
 			alts_free(&ctx);

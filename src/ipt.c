@@ -199,7 +199,7 @@ static const struct { const char *name; int num; } proto_names[] = {
 	{ "esp", IPPROTO_ESP }, { "ah", IPPROTO_AH }, { "all", -1 },
 };
 
-static void parse_proto(struct ipt_rule *r, const char *v, bool neg)
+static void parse_proto(struct ipt_rule *r, const char *v, bool neg, uint8_t family)
 {
 	char *end;
 	unsigned long num;
@@ -210,15 +210,20 @@ static void parse_proto(struct ipt_rule *r, const char *v, bool neg)
 		return;
 	}
 	for (k = 0; k < sizeof(proto_names) / sizeof(proto_names[0]); k++)
-		if (strcmp(v, proto_names[k].name) == 0) {
-			r->m.proto = proto_names[k].num;
+		if (strcmp(v, proto_names[k].name) == 0)
+			break;
+	if (k < sizeof(proto_names) / sizeof(proto_names[0])) {
+		r->m.proto = proto_names[k].num;
+	} else {
+		num = strtoul(v, &end, 10);
+		if (*end || !*v || num > 255) {
+			why(r, "unknown protocol '%s'", v);
 			return;
 		}
-	num = strtoul(v, &end, 10);
-	if (*end || !*v || num > 255)
-		why(r, "unknown protocol '%s'", v);
-	else
 		r->m.proto = num == 0 ? -1 : (int)num;
+	}
+	if (r->m.proto == (family == AF_INET ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
+		why(r, "-p %s in an %s ruleset never matches", v, family == AF_INET ? "IPv4" : "IPv6");
 }
 
 static void parse_iface(struct ipt_rule *r, struct match_iface *m, const char *opt,
@@ -232,8 +237,8 @@ static void parse_iface(struct ipt_rule *r, struct match_iface *m, const char *o
 		why(r, "%s '%s': interface wildcards are not supported (name each interface)", opt, v);
 		return;
 	}
-	if (len == 0 || len >= IF_NAMESIZE) {
-		why(r, "%s '%s' is not an interface name", opt, v);
+	if (!policy_name_ok(v, IF_NAMESIZE - 1)) {
+		why(r, "%s '%s': not an interface name the policy can carry (letters, digits, _-.:)", opt, v);
 		return;
 	}
 	m->present = true;
@@ -395,7 +400,7 @@ static int parse_rule(struct ipt_rule *r, char **w, int n, uint8_t family)
 		} else if (is(o, "-d", "--destination")) {
 			ret = parse_addrs(r, &r->m.dst, "-d", v, neg, family);
 		} else if (is(o, "-p", "--protocol")) {
-			parse_proto(r, v, neg);
+			parse_proto(r, v, neg, family);
 		} else if (is(o, "-i", "--in-interface")) {
 			parse_iface(r, &r->m.iif, "-i", v, neg);
 		} else if (is(o, "-o", "--out-interface")) {

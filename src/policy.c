@@ -6,6 +6,7 @@
  * transport header of a fragment) never matches positively. */
 #include "config.h"
 
+#include <ctype.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +166,16 @@ int policy_hook_parse(const char *s)
 const char *policy_hook_name(int hook)
 {
 	return hook > 0 && hook <= POLICY_HOOK_MAX ? hook_names[hook] : "any";
+}
+
+bool policy_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_-.:", *s))
+			return false;
+	return true;
 }

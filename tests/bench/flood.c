@@ -4,9 +4,13 @@
  * the first of a connection and goes to the queue.
  *
  *   flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]
+ *         [-F FLOWS] [-T] [-b BATCH]
  *
  * SRC is the first source address; -S how many consecutive ones to use
- * (default 8): 8 x 60000 source ports before a flow repeats. Our own tool
+ * (default 8): 8 x 60000 source ports before a flow repeats. -F cycles
+ * FLOWS flows instead (after their first packets, established flows: the
+ * steady state). -T writes the send time (CLOCK_REALTIME) into each
+ * payload, for tests/bench/lat; -b packets per sendmmsg (default 64). Our own tool
  * rather than trafgen: it needs no package and no packet-socket setup,
  * and sendmmsg() at 64 packets a call outruns any consumer here. */
 #include "config.h"
@@ -45,13 +49,14 @@ int main(int argc, char **argv)
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_in dst = { .sin_family = AF_INET };
-	uint32_t src = 0, nsrc = 8;
+	uint32_t src = 0, nsrc = 8, flows = 0;
+	int batch = BATCH, stamp = 0;
 	unsigned long count = 0, sent = 0, rate = 0, seq = 0;
 	double seconds = 0, t0;
 	int opt, fd, one = 1, i;
 	uint16_t dport = 9;
 
-	while ((opt = getopt(argc, argv, "s:d:p:n:t:r:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:d:p:n:t:r:S:F:Tb:")) != -1) {
 		switch (opt) {
 		case 's': src = ntohl(inet_addr(optarg)); break;
 		case 'd': dst.sin_addr.s_addr = inet_addr(optarg); break;
@@ -60,10 +65,13 @@ int main(int argc, char **argv)
 		case 't': seconds = atof(optarg); break;
 		case 'r': rate = strtoul(optarg, NULL, 10); break;
 		case 'S': nsrc = (uint32_t)atoi(optarg); break;
+		case 'F': flows = (uint32_t)atoi(optarg); break;
+		case 'T': stamp = 1; break;
+		case 'b': batch = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
-	if (!src || !dst.sin_addr.s_addr || (!count && seconds <= 0) || !nsrc)
+	if (!src || !dst.sin_addr.s_addr || (!count && seconds <= 0) || !nsrc || batch < 1 || batch > BATCH)
 		goto usage;
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
@@ -90,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	t0 = now();
 	for (;;) {
-		int n = BATCH, k;
+		int n = batch, k;
 		double t = now() - t0;
 
 		if (count && sent + (unsigned long)n > count)
@@ -104,9 +112,20 @@ int main(int argc, char **argv)
 			continue;
 		}
 		for (i = 0; i < n; i++, seq++) {
-			f[i].ip.saddr = htonl(src + (uint32_t)((seq / 60000) % nsrc));
-			f[i].udp.source = htons((uint16_t)(1024 + seq % 60000));
+			unsigned long flow = flows ? seq % flows : seq;
+
+			f[i].ip.saddr = htonl(src + (uint32_t)((flow / 60000) % nsrc));
+			f[i].udp.source = htons((uint16_t)(1024 + flow % 60000));
 			f[i].ip.id = htons((uint16_t)seq);
+			if (stamp) {
+				struct timespec ts;
+				uint64_t ns;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+				memcpy(f[i].data, "VDLT", 4);
+				memcpy(f[i].data + 4, &ns, sizeof(ns));
+			}
 		}
 		k = sendmmsg(fd, msg, (unsigned int)n, 0);
 		if (k > 0)
@@ -115,6 +134,7 @@ int main(int argc, char **argv)
 	printf("sent %lu in %.3f s\n", sent, now() - t0);
 	return 0;
 usage:
-	fprintf(stderr, "usage: flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]\n");
+	fprintf(stderr, "usage: flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]"
+		" [-F FLOWS] [-T] [-b BATCH]\n");
 	return 2;
 }

@@ -23,8 +23,11 @@ build fuzz_pkt "$top/src/pkt.c"
 build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport.c" \
 	"$top/src/transport_socket.c" "$top/src/transport_ring.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c"
+build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c" "$top/src/pkt.c" \
+	"$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport.c" \
+	"$top/src/transport_socket.c" "$top/src/transport_ring.c"
 
-for t in pkt conf nfq; do
+for t in ${FUZZ_TARGETS:-pkt conf nfq import}; do
 	mkdir -p "$out/corpus-$t"
 	echo "fuzz_$t: ${seconds}s"
 	"$out/fuzz_$t" -max_total_time="$seconds" -print_final_stats=0 \
