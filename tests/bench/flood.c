@@ -4,13 +4,16 @@
  * the first of a connection and goes to the queue.
  *
  *   flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]
- *         [-F FLOWS] [-T] [-b BATCH]
+ *         [-F FLOWS] [-T] [-b BATCH] [-R]
  *
  * SRC is the first source address; -S how many consecutive ones to use
  * (default 8): 8 x 60000 source ports before a flow repeats. -F cycles
  * FLOWS flows instead (after their first packets, established flows: the
  * steady state). -T writes the send time (CLOCK_REALTIME) into each
- * payload, for tests/bench/lat; -b packets per sendmmsg (default 64). Our own tool
+ * payload, for tests/bench/lat; -b packets per sendmmsg (default 64).
+ * -R sends the replies of those flows instead: from SRC port DPORT to
+ * DST(+n) port 1024+n, so that conntrack sees both directions and counts
+ * the flows as ESTABLISHED. Our own tool
  * rather than trafgen: it needs no package and no packet-socket setup,
  * and sendmmsg() at 64 packets a call outruns any consumer here. */
 #include "config.h"
@@ -50,13 +53,14 @@ int main(int argc, char **argv)
 	struct iovec iov[BATCH];
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	uint32_t src = 0, nsrc = 8, flows = 0;
-	int batch = BATCH, stamp = 0;
+	int batch = BATCH, stamp = 0, reply = 0;
+	uint32_t dst0;
 	unsigned long count = 0, sent = 0, rate = 0, seq = 0;
 	double seconds = 0, t0;
 	int opt, fd, one = 1, i;
 	uint16_t dport = 9;
 
-	while ((opt = getopt(argc, argv, "s:d:p:n:t:r:S:F:Tb:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:d:p:n:t:r:S:F:Tb:R")) != -1) {
 		switch (opt) {
 		case 's': src = ntohl(inet_addr(optarg)); break;
 		case 'd': dst.sin_addr.s_addr = inet_addr(optarg); break;
@@ -68,11 +72,13 @@ int main(int argc, char **argv)
 		case 'F': flows = (uint32_t)atoi(optarg); break;
 		case 'T': stamp = 1; break;
 		case 'b': batch = atoi(optarg); break;
+		case 'R': reply = 1; break;
 		default: goto usage;
 		}
 	}
 	if (!src || !dst.sin_addr.s_addr || (!count && seconds <= 0) || !nsrc || batch < 1 || batch > BATCH)
 		goto usage;
+	dst0 = ntohl(dst.sin_addr.s_addr);
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
 		perror("flood: raw socket");
@@ -114,8 +120,15 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++, seq++) {
 			unsigned long flow = flows ? seq % flows : seq;
 
-			f[i].ip.saddr = htonl(src + (uint32_t)((flow / 60000) % nsrc));
-			f[i].udp.source = htons((uint16_t)(1024 + flow % 60000));
+			if (reply) {
+				f[i].ip.saddr = htonl(src);
+				f[i].ip.daddr = htonl(dst0 + (uint32_t)((flow / 60000) % nsrc));
+				f[i].udp.source = htons(dport);
+				f[i].udp.dest = htons((uint16_t)(1024 + flow % 60000));
+			} else {
+				f[i].ip.saddr = htonl(src + (uint32_t)((flow / 60000) % nsrc));
+				f[i].udp.source = htons((uint16_t)(1024 + flow % 60000));
+			}
 			f[i].ip.id = htons((uint16_t)seq);
 			if (stamp) {
 				struct timespec ts;
@@ -135,6 +148,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]"
-		" [-F FLOWS] [-T] [-b BATCH]\n");
+		" [-F FLOWS] [-T] [-b BATCH] [-R]\n");
 	return 2;
 }

@@ -20,6 +20,7 @@
 #                   (vd-* once per transport: -sock and -ring)
 # Columns:
 #   steady          pps delivered to the server, 64 established flows
+#                   (each seen both ways first: conntrack's ESTABLISHED)
 #   new             pps delivered when every packet starts a connection
 #   drain A / D     queue rows only: pps draining PACKETS queued while the
 #                   consumer was stopped, ACCEPT and DROP verdicts
@@ -183,10 +184,22 @@ flood() {
 
 rx() { in_s cat /sys/class/net/s0/statistics/rx_packets; }
 
-# delivered FLOOD-ARGS...: pps arriving at the server while flood runs.
+# established: the 64 flows of the steady state, each seen both ways, so
+# that conntrack calls them ESTABLISHED (one-way UDP stays NEW), as the
+# flows of a real established connection are.
+established() {
+	flood -p 9 -F 64 -n 64
+	sleep 0.1
+	ip netns exec "$NS_S" taskset -c 0 "$BENCH/flood" -s 10.0.2.2 -d 10.0.1.100 -p 9 -R -F 64 -n 64 >/dev/null
+	sleep 0.1
+}
+
+# delivered FLOOD-ARGS...: pps arriving at the server while flood runs
+# (with -F: on established flows).
 delivered() {
 	local a b
 	in_f conntrack -F >/dev/null 2>&1
+	case " $* " in *" -F "*) established ;; esac
 	a=$(rx)
 	flood -p 9 -t "$SECONDS_RUN" "$@"
 	sleep 0.2

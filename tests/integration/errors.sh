@@ -85,7 +85,9 @@ NORING=$(cd "$builddir" && pwd)/tests/noring
 expect_line 1 "the ring transport cannot run: io_uring is not permitted here (Operation not permitted: a seccomp or container policy forbids it)" \
 	"--transport ring under a seccomp policy without io_uring: a clear refusal" \
 	in_f "$NORING" "$VERDICTD" -c "$WORK/auto.conf" --transport ring
-in_f "$NORING" "$VERDICTD" -c "$WORK/auto.conf" >"$WORK/noring.log" 2>&1 &
+# Not through in_f: $! must be the daemon's own PID (ip netns exec and
+# noring exec it), or the kill below would miss it.
+ip netns exec "$NS_F" "$NORING" "$VERDICTD" -c "$WORK/auto.conf" >"$WORK/noring.log" 2>&1 &
 pid=$!
 vd_pids="$vd_pids $pid"
 for i in $(seq 50); do grep -q ": ready:" "$WORK/noring.log" && break; sleep 0.1; done
