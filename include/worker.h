@@ -14,6 +14,14 @@
 #include "stats.h"
 #include "transport.h"
 
+/* A parsed packet waiting for the batch lookup (worker.c). */
+#define WORKER_PENDING CLASSIFY_BATCH
+struct worker_pending {
+	struct nfq_packet np;		/* points into the receive batch */
+	struct pkt p;
+	bool bad;			/* unreadable: the on-error verdict */
+};
+
 struct worker {
 	uint16_t queue;
 	int cpu;			/* -1: no affinity */
@@ -29,6 +37,8 @@ struct worker {
 	char *vbuf;
 	struct nfq_verdicts vd;
 	uint64_t count[ST_COUNT];	/* the worker's own, published per batch */
+	struct worker_pending pend[WORKER_PENDING];
+	size_t npend;
 };
 
 /* Binds the queue and sets up the worker; the thread is not started. */

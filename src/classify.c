@@ -22,6 +22,8 @@
  * negated or not, never matches such a packet). */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,14 +138,16 @@ fail:
 	return -1;
 }
 
+/* The address as a number, most significant byte first. */
 static u128 addr_key(uint8_t family, const union vd_addr *a)
 {
-	u128 k = 0;
-	int i, n = family == AF_INET ? 4 : 16;
+	uint64_t hi, lo;
 
-	for (i = 0; i < n; i++)
-		k = k << 8 | a->b[i];
-	return k;
+	if (family == AF_INET)
+		return ntohl(a->w[0]);
+	memcpy(&hi, a->b, 8);
+	memcpy(&lo, a->b + 8, 8);
+	return (u128)be64toh(hi) << 64 | be64toh(lo);
 }
 
 static u128 addr_max(uint8_t family)
@@ -468,28 +472,74 @@ size_t classify_memory(const struct classifier *c)
 
 /* --- lookup ------------------------------------------------------------- */
 
-void classify_eval(const struct classifier *c, const struct policy *pol,
-		   const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
-{
-	const struct family_table *t = &c->fam[p->family == AF_INET6];
+/* One packet's progress through a lookup: its keys, then the interval it
+ * falls in on each field. */
+struct probe {
+	const struct family_table *t;
 	u128 key[F_COUNT];
-	const uint64_t *bv[F_COUNT], *agg[F_COUNT];
-	size_t a;
+	size_t lo[F_COUNT], hi[F_COUNT];	/* the search range, from the start table */
+};
+
+static void probe_keys(const struct classifier *c, const struct pkt *p, struct probe *q)
+{
 	int f;
 
-	key[F_SRC] = addr_key(p->family, &p->src);
-	key[F_DST] = addr_key(p->family, &p->dst);
-	key[F_SPORT] = (p->flags & PKT_F_PORTS) ? p->sport : NO_PORTS;
-	key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
-	key[F_PROTO] = (u128)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
-	for (f = 0; f < F_COUNT; f++) {
-		size_t i = field_find(&t->f[f], key[f]);
+	q->t = &c->fam[p->family == AF_INET6];
+	q->key[F_SRC] = addr_key(p->family, &p->src);
+	q->key[F_DST] = addr_key(p->family, &p->dst);
+	q->key[F_SPORT] = (p->flags & PKT_F_PORTS) ? p->sport : NO_PORTS;
+	q->key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
+	q->key[F_PROTO] = (u128)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
+	for (f = 0; f < F_COUNT; f++)
+		if (q->t->f[f].start)
+			__builtin_prefetch(&q->t->f[f].start[q->key[f] >> q->t->f[f].shift]);
+}
 
-		size_t r = t->f[f].row[i];
+/* The start table's narrowing (see field_find), kept for the search. */
+static void probe_range(struct probe *q)
+{
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		const struct field *fd = &q->t->f[f];
+		size_t j;
+
+		if (!fd->start) {
+			q->lo[f] = 0;
+			q->hi[f] = fd->nint;
+			continue;
+		}
+		j = (size_t)(q->key[f] >> fd->shift);
+		q->lo[f] = fd->start[j];
+		q->hi[f] = j + 1 < fd->nstart ? fd->start[j + 1] + 1 : fd->nint;
+		__builtin_prefetch(&fd->lo[q->lo[f]]);
+	}
+}
+
+/* The search, then the row's first words, fetched ahead of the scan. */
+static void probe_rows(struct probe *q, const uint64_t **bv, const uint64_t **agg)
+{
+	const struct family_table *t = q->t;
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		size_t r = t->f[f].row[field_search(&t->f[f], q->key[f], q->lo[f], q->hi[f])];
 
 		bv[f] = t->f[f].bv + r * t->words;
 		agg[f] = t->f[f].agg + r * t->aggwords;
+		__builtin_prefetch(agg[f]);
+		__builtin_prefetch(bv[f]);
 	}
+}
+
+/* The AND of the five rows: the first rule set in all of them that is
+ * not a residual one failing its confirmation. */
+static void scan(const struct family_table *t, const uint64_t *const *bv, const uint64_t *const *agg,
+		 const struct policy *pol, const struct policy_sets *sets, const struct pkt *p,
+		 struct policy_verdict *v)
+{
+	size_t a;
+
 	for (a = 0; a < t->aggwords; a++) {
 		uint64_t words = agg[F_SRC][a] & agg[F_DST][a] & agg[F_SPORT][a] & agg[F_DPORT][a] &
 				 agg[F_PROTO][a];
@@ -517,4 +567,40 @@ void classify_eval(const struct classifier *c, const struct policy *pol,
 	v->action = pol->dflt;
 	v->mark = 0;
 	v->rule = -1;
+}
+
+void classify_eval(const struct classifier *c, const struct policy *pol,
+		   const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
+{
+	const uint64_t *bv[F_COUNT], *agg[F_COUNT];
+	struct probe q;
+
+	probe_keys(c, p, &q);
+	probe_range(&q);
+	probe_rows(&q, bv, agg);
+	scan(q.t, bv, agg, pol, sets, p, v);
+}
+
+/* The same, for many packets, stage by stage: each stage's loads for one
+ * packet are prefetched while the others' go on, so the cache misses of a
+ * large policy overlap instead of queueing one behind the other. */
+void classify_eval_batch(const struct classifier *c, const struct policy *pol,
+			 const struct policy_sets *sets, const struct pkt *const *p, size_t n,
+			 struct policy_verdict *v)
+{
+	struct probe q[CLASSIFY_BATCH];
+	const uint64_t *bv[CLASSIFY_BATCH][F_COUNT], *agg[CLASSIFY_BATCH][F_COUNT];
+	size_t base, i, m;
+
+	for (base = 0; base < n; base += m) {
+		m = n - base < CLASSIFY_BATCH ? n - base : CLASSIFY_BATCH;
+		for (i = 0; i < m; i++)
+			probe_keys(c, p[base + i], &q[i]);
+		for (i = 0; i < m; i++)
+			probe_range(&q[i]);
+		for (i = 0; i < m; i++)
+			probe_rows(&q[i], bv[i], agg[i]);
+		for (i = 0; i < m; i++)
+			scan(q[i].t, bv[i], agg[i], pol, sets, p[base + i], &v[base + i]);
+	}
 }

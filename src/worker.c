@@ -3,7 +3,8 @@
  *   transport recv (a batch of datagrams: socket or ring)
  *     -> nfq_packet_parse (each NFQNL_MSG_PACKET)
  *     -> pkt_parse (IP and transport headers)
- *     -> classify_eval (first match, compiled; policy_eval is its reference)
+ *     -> classify_eval_batch (first match, compiled, up to CLASSIFY_BATCH
+ *        packets at once; policy_eval is its reference)
  *     -> worker_decide (netfilter verdict + conntrack mark)
  *     -> nfq_verdicts_add (batched)
  *   transport send (all verdicts of the batch), release
@@ -65,26 +66,53 @@ void worker_decide(const struct conf *c, const struct nfq_packet *np,
 static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
 			       const uint32_t *mark);
 
+/* Judges the pending packets together, then adds their verdicts in the
+ * order they arrived (a verdict run must never cover a packet out of turn). */
+static void worker_judge_pending(struct worker *w)
+{
+	const struct pkt *good[WORKER_PENDING];
+	struct policy_verdict pv[WORKER_PENDING];
+	size_t i, n = 0, k = 0;
+
+	for (i = 0; i < w->npend; i++)
+		if (!w->pend[i].bad)
+			good[n++] = &w->pend[i].p;
+	classify_eval_batch(w->cls, &w->conf->policy, w->sets, good, n, pv);
+	for (i = 0; i < w->npend; i++) {
+		const struct nfq_packet *np = &w->pend[i].np;
+		struct worker_decision d;
+
+		if (w->pend[i].bad) {
+			w->count[ST_MALFORMED]++;
+			worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP,
+					   NULL);
+			continue;
+		}
+		worker_decide(w->conf, np, &pv[k], &d);
+		w->count[d.stat]++;
+		if (pv[k].rule < 0)
+			w->count[ST_DEFAULT]++;
+		worker_add_verdict(w, np->id, d.verdict, d.has_mark ? &d.mark : NULL);
+		k++;
+	}
+	w->npend = 0;
+}
+
+/* Parses a packet and puts it with the pending ones; an unreadable one
+ * waits there too, to get the on-error verdict in its turn. */
 static void worker_judge(struct worker *w, const struct nfq_packet *np)
 {
-	struct policy_verdict pv;
-	struct worker_decision d;
-	struct pkt p;
+	struct worker_pending *e = &w->pend[w->npend++];
 
-	if (!np->payload || pkt_parse(&p, np->payload, np->len) < 0) {
-		w->count[ST_MALFORMED]++;
-		worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP, NULL);
-		return;
+	e->np = *np;
+	e->bad = !np->payload || pkt_parse(&e->p, np->payload, np->len) < 0;
+	if (!e->bad) {
+		e->p.hook = np->hook;
+		e->p.iif = np->iif;
+		e->p.oif = np->oif;
 	}
-	p.hook = np->hook;
-	p.iif = np->iif;
-	p.oif = np->oif;
-	classify_eval(w->cls, &w->conf->policy, w->sets, &p, &pv);
-	worker_decide(w->conf, np, &pv, &d);
-	w->count[d.stat]++;
-	if (pv.rule < 0)
-		w->count[ST_DEFAULT]++;
-	worker_add_verdict(w, np->id, d.verdict, d.has_mark ? &d.mark : NULL);
+	if (w->npend == WORKER_PENDING)
+		worker_judge_pending(w);
 }
 
 /* Hands the batch's verdicts to the transport, which retries a refused
@@ -160,6 +188,7 @@ static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 	}
 	for (i = 0; i < b->n; i++)
 		worker_datagram(w, b->dgram[i].iov_base, b->dgram[i].iov_len);
+	worker_judge_pending(w);	/* before release: they point into the batch */
 	worker_flush(w);
 	w->tp->ops->release(w->tp, b);
 	worker_publish(w);

@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo
 echo "instructions per lookup (valgrind --tool=callgrind, one pass over the trace)"
-printf '%-8s | %10s %10s %10s | %8s\n' set verdictd rte_acl "acl x32" "vs 1k"
+printf '%-8s | %10s %10s %10s %10s | %8s\n' set verdictd "vd x32" rte_acl "acl x32" "vs 1k"
 for set in $IR_SETS; do
 	out=$tmp/$set
 	valgrind --tool=callgrind --callgrind-out-file="$out.%p" "$b/tests/bench/classify_bench" \
@@ -28,8 +28,8 @@ for set in $IR_SETS; do
 		f=$(grep -l "^desc: Trigger: Client Request: $1\$" "$out".* | head -n 1)
 		[ -n "$f" ] && awk -v n="$n" '/^totals:/ { printf "%.0f", $2 / n }' "$f"
 	}
-	vd=$(ir verdictd); acl=$(ir rte_acl); burst=$(ir rte_acl_burst)
+	vd=$(ir verdictd); vdb=$(ir verdictd_burst); acl=$(ir rte_acl); burst=$(ir rte_acl_burst)
 	case $set in *_1k) base=$vd ;; esac
-	printf '%-8s | %10s %10s %10s | %7.2fx\n' "$set" "${vd:--}" "${acl:--}" "${burst:--}" \
+	printf '%-8s | %10s %10s %10s %10s | %7.2fx\n' "$set" "${vd:--}" "${vdb:--}" "${acl:--}" "${burst:--}" \
 		"$(awk -v a="${vd:-0}" -v b="${base:-1}" 'BEGIN { print b ? a / b : 0 }')"
 done

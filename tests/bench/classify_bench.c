@@ -1,7 +1,9 @@
 /* classify_bench.c - the classifier benchmark on ClassBench filter sets,
  * side by side in one run, for 1k, 2k, 4k and 8k rules of acl1, fw1, ipc1:
  *   linear    verdictd's reference evaluator (policy_eval), rule by rule
- *   verdictd  the compiled classifier (classify_eval), one packet at a time
+ *   verdictd  the compiled classifier (classify_eval), one packet at a time,
+ *             and in batches of 32 (classify_eval_batch, as the daemon
+ *             judges a receive batch)
  *   rte_acl   DPDK's classifier (when configure found libdpdk), one packet
  *             at a time and in bursts of 32 as DPDK applications call it
  * ns per lookup (median of RUNS passes over the trace, replayed to at least
@@ -130,7 +132,7 @@ struct bench {
 	int *out;		/* a pass's answers */
 };
 
-enum kind { LINEAR, VERDICTD, ACL_ONE, ACL_BURST, NKINDS };
+enum kind { LINEAR, VERDICTD, VD_BURST, ACL_ONE, ACL_BURST, NKINDS };
 
 /* One pass of @reps lookups; the answers of the first ntrace in b->out. */
 static void pass(struct bench *b, enum kind k, size_t reps)
@@ -143,6 +145,22 @@ static void pass(struct bench *b, enum kind k, size_t reps)
 			size_t m = reps - i < b->ntrace ? reps - i : b->ntrace;
 
 			acl_ref_classify(b->acl, b->trace, m, k == ACL_BURST ? BURST : 1, b->out);
+		}
+		return;
+	}
+	if (k == VD_BURST) {
+		const struct pkt *pp[BURST];
+		struct policy_verdict v[BURST];
+		size_t j, m;
+
+		for (i = 0; i < reps; i += m) {
+			m = reps - i < BURST ? reps - i : BURST;
+			for (j = 0; j < m; j++)
+				pp[j] = &b->trace[(i + j) % b->ntrace];
+			classify_eval_batch(b->cl, &b->c.policy, &sets, pp, m, v);
+			for (j = 0; j < m; j++)
+				if (i + j < b->ntrace)
+					b->out[i + j] = v[j].rule;
 		}
 		return;
 	}
@@ -235,6 +253,8 @@ static int run_ir(const char *dir, const char *name, bool acl)
 	CALLGRIND_ZERO_STATS;
 	pass(&b, VERDICTD, b.ntrace);
 	CALLGRIND_DUMP_STATS_AT("verdictd");
+	pass(&b, VD_BURST, b.ntrace);
+	CALLGRIND_DUMP_STATS_AT("verdictd_burst");
 	if (b.acl) {
 		pass(&b, ACL_ONE, b.ntrace);
 		CALLGRIND_DUMP_STATS_AT("rte_acl");
@@ -256,7 +276,7 @@ int main(int argc, char **argv)
 	size_t nsets = sizeof(all) / sizeof(all[0]), s;
 	bool acl;
 	int runs, bad = 0;
-	double base = 0;
+	double base = 0, base_burst = 0;
 
 	if (argc >= 4 && strcmp(argv[1], "--ir") == 0)
 		return run_ir(argv[2], argv[3], acl_ref_init() == 0);
@@ -270,11 +290,12 @@ int main(int argc, char **argv)
 		nsets = (size_t)argc - 3;
 	}
 	acl = acl_ref_init() == 0;
-	printf("ns per lookup (median of %d passes); x: linear / verdictd; vs acl: verdictd / rte_acl"
-	       " one at a time; vs 1k: verdictd / its 1k-rule figure\n", runs);
-	printf("%-8s %5s | %8s %8s %8s %8s | %6s %7s %6s | %8s %8s | %8s %8s | %s\n", "set", "rules",
-	       "linear", "verdictd", "rte_acl", "acl x32", "x", "vs acl", "vs 1k", "build ms", "acl ms",
-	       "KiB", "acl KiB", "answers");
+	printf("ns per lookup (median of %d passes); x32: in bursts of 32; x: linear / verdictd; vs acl:"
+	       " verdictd / rte_acl, one at a time and in bursts; vs 1k: verdictd / its 1k-rule figure,"
+	       " one at a time and in bursts\n", runs);
+	printf("%-8s %5s | %7s %8s %7s %8s %7s | %5s %6s %6s | %6s %6s | %8s %7s | %6s %7s | %s\n", "set",
+	       "rules", "linear", "verdictd", "vd x32", "rte_acl", "acl x32", "x", "vs acl", "x32", "vs 1k",
+	       "x32", "build ms", "acl ms", "KiB", "acl KiB", "answers");
 	for (s = 0; s < nsets; s++) {
 		struct bench b;
 		double t[NKINDS] = { 0 };
@@ -286,20 +307,24 @@ int main(int argc, char **argv)
 		want = calloc(b.ntrace, sizeof(*want));
 		pass(&b, LINEAR, b.ntrace);
 		memcpy(want, b.out, b.ntrace * sizeof(*want));
-		wrong_vd = disagreements(&b, VERDICTD, want);
+		wrong_vd = disagreements(&b, VERDICTD, want) + disagreements(&b, VD_BURST, want);
 		if (b.acl)
 			wrong_acl = disagreements(&b, ACL_ONE, want) + disagreements(&b, ACL_BURST, want);
 		t[LINEAR] = time_lookups(&b, LINEAR, runs);
 		t[VERDICTD] = time_lookups(&b, VERDICTD, runs);
+		t[VD_BURST] = time_lookups(&b, VD_BURST, runs);
 		if (b.acl) {
 			t[ACL_ONE] = time_lookups(&b, ACL_ONE, runs);
 			t[ACL_BURST] = time_lookups(&b, ACL_BURST, runs);
 		}
-		if (strstr(sets[s], "_1k") || s == 0)
+		if (strstr(sets[s], "_1k") || s == 0) {
 			base = t[VERDICTD];
-		printf("%-8s %5zu | %8.0f %8.1f %8.1f %8.1f | %5.0fx %6.2fx %5.2fx | %8.1f %8.1f | %8zu %8zu |"
-		       " %s\n", sets[s], b.nrules, t[LINEAR], t[VERDICTD], t[ACL_ONE], t[ACL_BURST],
-		       t[LINEAR] / t[VERDICTD], b.acl ? t[VERDICTD] / t[ACL_ONE] : 0, t[VERDICTD] / base,
+			base_burst = t[VD_BURST];
+		}
+		printf("%-8s %5zu | %7.0f %8.1f %7.1f %8.1f %7.1f | %4.0fx %5.2fx %5.2fx | %5.2fx %5.2fx |"
+		       " %8.1f %7.1f | %6zu %7zu | %s\n", sets[s], b.nrules, t[LINEAR], t[VERDICTD], t[VD_BURST],
+		       t[ACL_ONE], t[ACL_BURST], t[LINEAR] / t[VERDICTD], b.acl ? t[VERDICTD] / t[ACL_ONE] : 0,
+		       b.acl ? t[VD_BURST] / t[ACL_BURST] : 0, t[VERDICTD] / base, t[VD_BURST] / base_burst,
 		       b.build_ms, b.acl_build_ms, classify_memory(b.cl) / 1024, b.acl_memory / 1024,
 		       wrong_vd || wrong_acl ? "DIFFER" : "all agree");
 		if (wrong_vd || wrong_acl) {

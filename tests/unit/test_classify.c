@@ -155,7 +155,7 @@ static void rnd_packet(struct pkt *p)
 static void test_random(void)
 {
 	int round, mismatches = 0;
-	long cases = 0;
+	long cases = 0, batch_cases = 0, batch_bad = 0;
 
 	for (round = 0; round < 300; round++) {
 		char *text = malloc(1 << 16), line[512];
@@ -208,6 +208,27 @@ static void test_random(void)
 		sets.n = 4;
 		cl = classify_build(&c.policy);
 		CHECK(cl != NULL, "build");
+		/* The batch lookup must give each packet of a batch what the
+		 * single one gives it. */
+		for (i = 0; cl && i < 40; i++) {
+			struct pkt pk[37];
+			const struct pkt *pp[37];
+			struct policy_verdict one, many[37];
+			size_t n = 1 + rnd(37), j;
+
+			for (j = 0; j < n; j++) {
+				rnd_packet(&pk[j]);
+				pp[j] = &pk[j];
+			}
+			classify_eval_batch(cl, &c.policy, &sets, pp, n, many);
+			for (j = 0; j < n; j++) {
+				classify_eval(cl, &c.policy, &sets, &pk[j], &one);
+				batch_cases++;
+				if (one.rule != many[j].rule && batch_bad++ < 3)
+					CHECK(0, "round %d: batch of %zu, packet %zu: rule %d alone, %d in the batch",
+					      round, n, j, one.rule, many[j].rule);
+			}
+		}
 		for (i = 0; cl && i < 400; i++) {
 			struct policy_verdict want, got;
 			struct pkt p;
@@ -233,7 +254,8 @@ static void test_random(void)
 		free(text);
 	}
 	CHECK(mismatches == 0, "%d of %ld random cases differ", mismatches, cases);
-	printf("random: %ld cases compared\n", cases);
+	CHECK(batch_bad == 0, "%ld of %ld batch lookups differ", batch_bad, batch_cases);
+	printf("random: %ld cases compared, %ld batch lookups\n", cases, batch_cases);
 }
 
 /* --- ClassBench ---------------------------------------------------------- */
