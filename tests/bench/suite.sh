@@ -313,8 +313,8 @@ echo "verdictd benchmark suite, $(date -u +%F), $(nproc) CPUs, $(uname -r), comm
      "$(cd "$srcdir" && git rev-parse --short HEAD 2>/dev/null || echo unknown), $RUNS runs each, ${SECONDS_RUN} s a run."
 echo "pps: median (spread); xN: ratio to the row 'none'; L: ratio to 'loop'. Latency in us. Ir: instructions/packet."
 echo
-printf '%-20s | %-24s | %-30s | %-16s | %-16s | %-13s | %s\n' row "steady pps" "new flows pps" "drain ACCEPT" "drain DROP" "lat med/p99" "Ir/pkt"
-printf '%s\n' "---------------------+--------------------------+--------------------------------+------------------+------------------+---------------+-------"
+printf '%-20s | %-24s | %-30s | %-21s | %-21s | %-13s | %s\n' row "steady pps" "new flows pps" "drain ACCEPT" "drain DROP" "lat med/p99" "Ir/pkt"
+printf '%s\n' "---------------------+--------------------------+--------------------------------+-----------------------+-----------------------+---------------+-------"
 for row in $ROWS; do
 	st="${M[$row,steady]:-0}"; nw="${M[$row,new]:-0}"
 	line=$(printf '%-20s | %9s (%3s%%) x%-5s | %9s (%3s%%) x%-5s L%-5s' "$row" \
@@ -323,9 +323,9 @@ for row in $ROWS; do
 	for v in accept drop; do
 		d=${M[$row,drain-$v]:-}
 		if [ -n "$d" ]; then
-			line="$line | $(printf '%8s L%-6s' "$d" "$(ratio "$d" "${M[$ref,drain-$v]:-}")")"
+			line="$line | $(printf '%7s (%3s%%) L%-5s' "$d" "${S[$row,drain-$v]:-0}" "$(ratio "$d" "${M[$ref,drain-$v]:-}")")"
 		else
-			line="$line | $(printf '%16s' -)"
+			line="$line | $(printf '%21s' -)"
 		fi
 	done
 	line="$line | $(printf '%5s / %-5s' "${M[$row,latmed]:-}" "${M[$row,latp99]:-}") | ${M[$row,ir]:--}"

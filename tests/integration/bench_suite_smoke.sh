@@ -24,7 +24,7 @@ for row in none legacy-10k legacy-10k-stateful nft-10k nft-10k-stateful ipset-10
 	fi
 done
 for row in loop vd-set-sock vd-10k-ring vd-10-sock; do
-	if grep -Eq "^$row .*\| +[1-9][0-9]* L" "$out/table"; then echo "ok - $row: drain rates"
+	if grep -Eq "^$row .*\| +[1-9][0-9]* \( *[0-9]+%\) L" "$out/table"; then echo "ok - $row: drain rates"
 	else echo "not ok - $row: no drain rates"; fail=1; fi
 done
 if [ "$(grep -c ',new,' "$out/suite.csv" 2>/dev/null)" = 13 ]; then echo "ok - CSV rows"
