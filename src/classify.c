@@ -45,6 +45,8 @@ struct interval {
 struct field {
 	size_t nint;
 	u128 *lo;		/* interval i is [lo[i], lo[i + 1] - 1] */
+	uint32_t *lo32;		/* the same in 32 bits, when the domain fits (all
+				 * but IPv6 addresses): the lookups search this */
 	uint32_t *start;	/* start[j]: the interval holding key j << shift */
 	unsigned int shift;
 	size_t nstart;
@@ -229,6 +231,30 @@ static size_t field_search(const struct field *f, u128 key, size_t lo, size_t hi
 	return lo;
 }
 
+/* The packet path's search: 32-bit keys where the domain allows, a
+ * quarter of the memory and cheaper compares than 128-bit ones. */
+static size_t field_search_fast(const struct field *f, u128 key, size_t lo, size_t hi)
+{
+	uint32_t k = (uint32_t)key;
+
+	if (!f->lo32)
+		return field_search(f, key, lo, hi);
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->lo32[mid] <= k)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t start_bucket(const struct field *f, u128 key)
+{
+	return f->lo32 ? (size_t)((uint32_t)key >> f->shift) : (size_t)(key >> f->shift);
+}
+
 /* The start table narrows the search to the intervals that meet the key's
  * bucket of the domain (its top bits): usually one or two, so a lookup
  * touches a cache line or two a field instead of a binary search's path
@@ -248,6 +274,13 @@ static int field_index(struct field *f, u128 max)
 	unsigned int bits = 0, want = 1;
 	size_t j;
 
+	if (max <= UINT32_MAX) {
+		f->lo32 = malloc(f->nint * sizeof(*f->lo32));
+		if (!f->lo32)
+			return -1;
+		for (j = 0; j < f->nint; j++)
+			f->lo32[j] = (uint32_t)f->lo[j];
+	}
 	if (f->nint <= 8)
 		return 0;
 	while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
@@ -420,6 +453,7 @@ static void family_free(struct family_table *t)
 
 	for (f = 0; f < F_COUNT; f++) {
 		free(t->f[f].lo);
+		free(t->f[f].lo32);
 		free(t->f[f].bv);
 		free(t->f[f].agg);
 		free(t->f[f].start);
@@ -435,7 +469,7 @@ static size_t family_memory(const struct family_table *t)
 	int f;
 
 	for (f = 0; f < F_COUNT; f++)
-		sum += t->f[f].nint * (sizeof(u128) + sizeof(uint32_t)) +
+		sum += t->f[f].nint * (sizeof(u128) + sizeof(uint32_t) + (t->f[f].lo32 ? 4 : 0)) +
 		       t->f[f].nrows * (t->words + t->aggwords) * sizeof(uint64_t) +
 		       t->f[f].nstart * sizeof(uint32_t);
 	return sum;
@@ -492,7 +526,7 @@ static void probe_keys(const struct classifier *c, const struct pkt *p, struct p
 	q->key[F_PROTO] = (u128)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
 	for (f = 0; f < F_COUNT; f++)
 		if (q->t->f[f].start)
-			__builtin_prefetch(&q->t->f[f].start[q->key[f] >> q->t->f[f].shift]);
+			__builtin_prefetch(&q->t->f[f].start[start_bucket(&q->t->f[f], q->key[f])]);
 }
 
 /* The start table's narrowing (see field_find), kept for the search. */
@@ -509,10 +543,13 @@ static void probe_range(struct probe *q)
 			q->hi[f] = fd->nint;
 			continue;
 		}
-		j = (size_t)(q->key[f] >> fd->shift);
+		j = start_bucket(fd, q->key[f]);
 		q->lo[f] = fd->start[j];
 		q->hi[f] = j + 1 < fd->nstart ? fd->start[j + 1] + 1 : fd->nint;
-		__builtin_prefetch(&fd->lo[q->lo[f]]);
+		if (fd->lo32)
+			__builtin_prefetch(&fd->lo32[q->lo[f]]);
+		else
+			__builtin_prefetch(&fd->lo[q->lo[f]]);
 	}
 }
 
@@ -523,7 +560,7 @@ static void probe_rows(struct probe *q, const uint64_t **bv, const uint64_t **ag
 	int f;
 
 	for (f = 0; f < F_COUNT; f++) {
-		size_t r = t->f[f].row[field_search(&t->f[f], q->key[f], q->lo[f], q->hi[f])];
+		size_t r = t->f[f].row[field_search_fast(&t->f[f], q->key[f], q->lo[f], q->hi[f])];
 
 		bv[f] = t->f[f].bv + r * t->words;
 		agg[f] = t->f[f].agg + r * t->aggwords;
