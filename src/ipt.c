@@ -107,21 +107,33 @@ static int parse_prefix(const char *s, uint8_t family, struct policy_prefix *p)
 	return 0;
 }
 
+/* The start of a list match (-s, --dports, ...): refused when the field
+ * is matched already, else marked present. Copies @v into @buf. */
+static bool list_begin(struct ipt_rule *r, bool *present, bool *neg_out, int *set, const char *opt,
+		       const char *v, bool neg, char *buf, size_t len)
+{
+	if (*present) {
+		why(r, "%s: the same field matched twice", opt);
+		return false;
+	}
+	if (strlen(v) >= len) {
+		why(r, "%s: value too long", opt);
+		return false;
+	}
+	strcpy(buf, v);
+	*present = true;
+	*neg_out = neg;
+	*set = -1;
+	return true;
+}
+
 static int parse_addrs(struct ipt_rule *r, struct match_addr *m, const char *opt, const char *v,
 		       bool neg, uint8_t family)
 {
 	char buf[1024], *tok, *save = NULL;
 
-	if (m->present) {
-		why(r, "%s given twice", opt);
+	if (!list_begin(r, &m->present, &m->neg, &m->set, opt, v, neg, buf, sizeof(buf)))
 		return 0;
-	}
-	if (strlen(v) >= sizeof(buf))
-		return -1;
-	strcpy(buf, v);
-	m->present = true;
-	m->neg = neg;
-	m->set = -1;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct policy_prefix *g = realloc(m->pfx, (m->n + 1) * sizeof(*g));
 
@@ -155,16 +167,8 @@ static int parse_ports(struct ipt_rule *r, struct match_ports *m, const char *op
 {
 	char buf[1024], *tok, *save = NULL;
 
-	if (m->present) {
-		why(r, "%s: the same ports matched twice", opt);
+	if (!list_begin(r, &m->present, &m->neg, &m->set, opt, v, neg, buf, sizeof(buf)))
 		return 0;
-	}
-	if (strlen(v) >= sizeof(buf))
-		return -1;
-	strcpy(buf, v);
-	m->present = true;
-	m->neg = neg;
-	m->set = -1;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct policy_range *g = realloc(m->range, (m->n + 1) * sizeof(*g));
 		char *colon = strchr(tok, ':');

@@ -9,19 +9,28 @@
 
 #include "policy.h"
 
+/* " KEY [!]" and, for a set, "@NAME": true when the match is a set (or
+ * absent), i.e. nothing more to write. */
+static bool write_head(FILE *out, const char *key, bool present, bool neg, int set,
+		       const struct policy *pol)
+{
+	if (!present)
+		return true;
+	fprintf(out, " %s %s", key, neg ? "!" : "");
+	if (set < 0)
+		return false;
+	fprintf(out, "@%s", pol->sets[set].name);
+	return true;
+}
+
 static void write_addr(FILE *out, const char *key, const struct match_addr *m,
 		       const struct policy *pol)
 {
 	char buf[INET6_ADDRSTRLEN];
 	size_t i;
 
-	if (!m->present)
+	if (write_head(out, key, m->present, m->neg, m->set, pol))
 		return;
-	fprintf(out, " %s %s", key, m->neg ? "!" : "");
-	if (m->set >= 0) {
-		fprintf(out, "@%s", pol->sets[m->set].name);
-		return;
-	}
 	for (i = 0; i < m->n; i++) {
 		inet_ntop(m->pfx[i].family, m->pfx[i].addr.b, buf, sizeof(buf));
 		fprintf(out, "%s%s/%u", i ? "," : "", buf, m->pfx[i].plen);
@@ -33,13 +42,8 @@ static void write_ports(FILE *out, const char *key, const struct match_ports *m,
 {
 	size_t i;
 
-	if (!m->present)
+	if (write_head(out, key, m->present, m->neg, m->set, pol))
 		return;
-	fprintf(out, " %s %s", key, m->neg ? "!" : "");
-	if (m->set >= 0) {
-		fprintf(out, "@%s", pol->sets[m->set].name);
-		return;
-	}
 	for (i = 0; i < m->n; i++) {
 		fprintf(out, "%s%u", i ? "," : "", m->range[i].lo);
 		if (m->range[i].hi != m->range[i].lo)
