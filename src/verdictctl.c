@@ -295,8 +295,13 @@ static int cmd_trace(int argc, char **argv)
 		return 2;
 	}
 	for (i = optind; i < argc; i++) {
-		strncat(header, argv[i], sizeof(header) - strlen(header) - 2);
-		strcat(header, " ");
+		size_t used = strlen(header);
+
+		if (used + strlen(argv[i]) + 2 > sizeof(header)) {
+			fprintf(stderr, "verdictctl: the header is longer than %zu bytes\n", sizeof(header) - 2);
+			return 2;
+		}
+		snprintf(header + used, sizeof(header) - used, "%s ", argv[i]);
 	}
 	if (file) {
 		in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
