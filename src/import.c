@@ -164,7 +164,7 @@ static enum conj conj_addr(struct match_addr *a, const struct match_addr *b, cha
 	if (a->set >= 0 || b->set >= 0) {
 		if (a->set == b->set && a->neg == b->neg)
 			return CONJ_OK;
-		snprintf(why, len, "a set and another match on the same address (the policy has one a field)");
+		snprintf(why, len, "a set and a prefix on the same address (the policy holds one or the other per field)");
 		return CONJ_UNREP;
 	}
 	if (a->neg && b->neg) {
