@@ -30,10 +30,12 @@ enum ipt_state {
 	IPT_ST_DNAT = 1 << 6,
 };
 
-/* -m set --match-set NAME src|dst */
+/* -m set --match-set NAME DIR[,DIR...] (DIR src or dst, one a dimension) */
 struct ipt_setref {
 	char name[32];
-	bool neg, dst;
+	bool neg;
+	uint8_t dir[2];		/* enum policy_dir of the first two dimensions */
+	unsigned int ndir;	/* how many were given (xt_set takes up to 6) */
 };
 
 #define IPT_MAX_SETREFS 4
@@ -41,7 +43,7 @@ struct ipt_setref {
 struct ipt_rule {
 	unsigned int line;
 	char *chain;
-	struct policy_rule m;		/* matches; set indexes are -1 here */
+	struct policy_rule m;		/* matches, sets apart (below) */
 	struct ipt_setref set[IPT_MAX_SETREFS];
 	size_t nset;
 	unsigned int states;		/* enum ipt_state; 0: no state match */

@@ -49,17 +49,31 @@ struct policy_range {
 
 struct match_addr {
 	bool present, neg;
-	int set;		/* index into policy.sets, or -1 */
 	size_t n;
 	struct policy_prefix *pfx;
 };
 
 struct match_ports {
 	bool present, neg;
-	int set;
 	size_t n;
 	struct policy_range *range;
 };
+
+/* A set match, as xt_set's --match-set NAME DIR[,DIR]: per dimension of
+ * the set, whether it takes the packet's source or destination (address
+ * or port, as the set's type says). Like xt_set, a packet without the
+ * field a dimension needs is not in the set, so a negated match holds. */
+enum policy_dir { POLICY_DIR_SRC, POLICY_DIR_DST };
+
+struct match_set {
+	int set;		/* index into policy.sets */
+	bool neg;
+	uint8_t dir[2];		/* enum policy_dir, one per dimension */
+};
+
+/* Set matches a rule may AND together (xt_set allows any number; rules
+ * with more than a few are unheard of). */
+#define POLICY_MAX_SETM 6
 
 struct match_iface {
 	bool present, neg;
@@ -94,6 +108,8 @@ struct policy_rule {
 	struct match_addr src, dst;
 	struct match_ports sport, dport;
 	struct match_iface iif, oif;
+	struct match_set setm[POLICY_MAX_SETM];
+	uint8_t nsetm;
 };
 
 struct policy {
@@ -123,6 +139,8 @@ void policy_eval(const struct policy *pol, const struct policy_sets *sets,
 		 const struct pkt *p, struct policy_verdict *v);
 bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
 			 const struct pkt *p);
+bool policy_set_matches(const struct match_set *m, const struct policy_sets *sets,
+			const struct pkt *p);
 
 /* Resolves interface names to indexes (0 when the interface is absent, so
  * a positive match on it matches nothing until the next load). */

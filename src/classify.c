@@ -157,10 +157,10 @@ static u128 addr_max(uint8_t family)
 	return family == AF_INET ? (u128)0xffffffffu : ~(u128)0;
 }
 
-/* The intervals a rule accepts on @field; sets *residual when the table
- * alone cannot decide. */
+/* The intervals a rule accepts on @field (its set matches are left to
+ * the residual check). */
 static int rule_intervals(const struct policy_rule *r, uint8_t family, int field,
-			  struct ivlist *l, bool *residual)
+			  struct ivlist *l)
 {
 	const struct match_addr *ma = field == F_SRC ? &r->src : &r->dst;
 	const struct match_ports *mp = field == F_SPORT ? &r->sport : &r->dport;
@@ -170,10 +170,8 @@ static int rule_intervals(const struct policy_rule *r, uint8_t family, int field
 	switch (field) {
 	case F_SRC:
 	case F_DST:
-		if (!ma->present || ma->set >= 0) {
-			*residual |= ma->present;
+		if (!ma->present)
 			return iv_add(l, 0, max);
-		}
 		for (i = 0; i < ma->n; i++) {
 			unsigned int bits = family == AF_INET ? 32 : 128;
 			u128 net = addr_key(family, &ma->pfx[i].addr);
@@ -187,10 +185,6 @@ static int rule_intervals(const struct policy_rule *r, uint8_t family, int field
 	case F_DPORT:
 		if (!mp->present)
 			return iv_add(l, 0, NO_PORTS);
-		if (mp->set >= 0) {
-			*residual = true;
-			return iv_add(l, 0, 65535);
-		}
 		for (i = 0; i < mp->n; i++)
 			if (iv_add(l, mp->range[i].lo, mp->range[i].hi) < 0)
 				return -1;
@@ -414,7 +408,7 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 			continue;
 		t->rule[n] = (uint32_t)i;
 		t->residual[n] = r->iif.present || r->oif.present || r->icmp_type >= 0 ||
-				 r->icmp_code >= 0;
+				 r->icmp_code >= 0 || r->nsetm > 0;
 		n++;
 	}
 	t->nrules = n;
@@ -429,12 +423,9 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 		u128 max = field <= F_DST ? addr_max(family) : field == F_PROTO ? PROTO_KEY_MAX : NO_PORTS;
 
 		for (i = 0; i < n; i++) {
-			bool res = false;
-
 			lists[i].n = 0;
-			if (rule_intervals(&pol->rules[t->rule[i]], family, field, &lists[i], &res) < 0)
+			if (rule_intervals(&pol->rules[t->rule[i]], family, field, &lists[i]) < 0)
 				goto out;
-			t->residual[i] |= res;
 		}
 		if (field_build(&t->f[field], lists, n, t->words, t->aggwords, max) < 0)
 			goto out;

@@ -341,6 +341,8 @@ static int parse_option(struct parser *ps)
 	return -1;
 }
 
+static int rule_family(struct parser *ps, struct policy_rule *r, uint8_t family, unsigned int col);
+
 static int find_set(const struct policy *pol, const char *name)
 {
 	size_t i;
@@ -375,7 +377,8 @@ static int parse_set(struct parser *ps)
 	int t;
 
 	if (ps->nw < 3) {
-		perr(ps, ps->w[0].col, "expected 'set NAME TYPE', TYPE one of hash:ip, hash:net, bitmap:port");
+		perr(ps, ps->w[0].col, "expected 'set NAME TYPE', TYPE one of hash:ip, hash:net,"
+		     " hash:ip,port, hash:net,port, bitmap:port");
 		return -1;
 	}
 	if (!policy_name_ok(ps->w[1].s, POLICY_SET_NAME_MAX)) {
@@ -387,7 +390,8 @@ static int parse_set(struct parser *ps)
 		return -1;
 	}
 	if ((t = set_type_parse(ps->w[2].s)) < 0) {
-		perr(ps, ps->w[2].col, "unsupported set type '%s' (use hash:ip, hash:net or bitmap:port)", ps->w[2].s);
+		perr(ps, ps->w[2].col, "unsupported set type '%s' (use hash:ip, hash:net, hash:ip,port,"
+		     " hash:net,port or bitmap:port)", ps->w[2].s);
 		return -1;
 	}
 	s.type = (enum set_type)t;
@@ -434,22 +438,48 @@ static int parse_set(struct parser *ps)
 	return 0;
 }
 
-/* Looks up "@name" and checks the set holds what the field needs. */
-static int ref_set(struct parser *ps, const struct word *w, const char *name, bool want_addr)
+/* Looks up "@name" and checks the set holds what the field needs: an
+ * address (hash:ip, hash:net), a port (bitmap:port), or with @want_addr
+ * < 0 any type (the "set" match, checked against its directions). */
+static int ref_set(struct parser *ps, const struct word *w, const char *name, int want_addr)
 {
 	int i = find_set(&ps->c->policy, name);
+	enum set_type t;
 
 	if (i < 0) {
 		perr(ps, w->col, "unknown set '%s' (declare it with 'set %s TYPE' on an earlier line)", name, name);
 		return -1;
 	}
-	if (set_type_is_addr(ps->c->policy.sets[i].type) != want_addr) {
-		perr(ps, w->col, "set '%s' is a %s set; this field needs %s", name,
-		     set_type_name(ps->c->policy.sets[i].type),
-		     want_addr ? "an address set (hash:ip or hash:net)" : "a port set (bitmap:port)");
+	t = ps->c->policy.sets[i].type;
+	if (want_addr >= 0 && (set_type_dims(t) != 1 || set_type_is_addr(t) != (want_addr > 0))) {
+		perr(ps, w->col, "set '%s' is a %s set; this field needs %s%s", name, set_type_name(t),
+		     want_addr ? "an address set (hash:ip or hash:net)" : "a port set (bitmap:port)",
+		     set_type_dims(t) == 2 ? " (match an ip,port set with 'set @NAME src|dst,src|dst')" : "");
 		return -1;
 	}
 	return i;
+}
+
+/* Appends a set match to the rule; an address set confines the rule to
+ * its family, as ip(6)tables' --match-set does. */
+static int add_setm(struct parser *ps, struct policy_rule *r, const struct word *v, int set,
+		    bool neg, const uint8_t *dir)
+{
+	const struct policy_set *s = &ps->c->policy.sets[set];
+	struct match_set *m;
+
+	if (r->nsetm == POLICY_MAX_SETM) {
+		perr(ps, v->col, "more than %d set matches in one rule", POLICY_MAX_SETM);
+		return -1;
+	}
+	if (s->type != SET_BITMAP_PORT && rule_family(ps, r, s->family, v->col) < 0)
+		return -1;
+	m = &r->setm[r->nsetm++];
+	m->set = set;
+	m->neg = neg;
+	m->dir[0] = dir[0];
+	m->dir[1] = dir[1];
+	return 0;
 }
 
 /* Splits "!x" / "!" "x" into negation and value word. Returns the index of
@@ -533,24 +563,31 @@ static int match_begin(struct parser *ps, size_t i, bool *present, bool *neg, st
 	return next;
 }
 
+/* "src @SET", "dport @SET": a one-dimension set match, in the field's
+ * direction. */
+static int set_shorthand(struct parser *ps, struct policy_rule *r, const struct word *v, bool neg,
+			 bool dst, int want_addr)
+{
+	uint8_t dir[2] = { dst ? POLICY_DIR_DST : POLICY_DIR_SRC, 0 };
+	int set = ref_set(ps, v, v->s + 1, want_addr);
+
+	return set < 0 ? -1 : add_setm(ps, r, v, set, neg, dir);
+}
+
+/* "src VALUE": a prefix list (at most one a rule) or "@SET" (a set
+ * match, any number). */
 static int parse_addr_match(struct parser *ps, struct policy_rule *r, size_t i,
 			    struct match_addr *m)
 {
 	struct word v;
 	char buf[4096], *tok, *save = NULL;
-	int next = match_begin(ps, i, &m->present, &m->neg, &v);
+	bool neg;
+	int next = neg_value(ps, i, &neg, &v);
 
-	if (next < 0)
+	if (next >= 0 && v.s[0] == '@')
+		return set_shorthand(ps, r, &v, neg, m == &r->dst, 1) < 0 ? -1 : next;
+	if (next < 0 || (next = match_begin(ps, i, &m->present, &m->neg, &v)) < 0)
 		return -1;
-	m->set = -1;
-	if (v.s[0] == '@') {
-		/* Like ip(6)tables' --match-set, a set reference confines the
-		 * rule to the set's family, negated or not. */
-		m->set = ref_set(ps, &v, v.s + 1, true);
-		if (m->set < 0 || rule_family(ps, r, ps->c->policy.sets[m->set].family, v.col) < 0)
-			return -1;
-		return next;
-	}
 	if (strlen(v.s) >= sizeof(buf)) {
 		perr(ps, v.col, "address list too long");
 		return -1;
@@ -580,19 +617,18 @@ static int parse_addr_match(struct parser *ps, struct policy_rule *r, size_t i,
 	return next;
 }
 
-static int parse_port_match(struct parser *ps, size_t i, struct match_ports *m)
+static int parse_port_match(struct parser *ps, struct policy_rule *r, size_t i,
+			    struct match_ports *m)
 {
 	struct word v;
 	char buf[4096], *tok, *save = NULL;
-	int next = match_begin(ps, i, &m->present, &m->neg, &v);
+	bool neg;
+	int next = neg_value(ps, i, &neg, &v);
 
-	if (next < 0)
+	if (next >= 0 && v.s[0] == '@')
+		return set_shorthand(ps, r, &v, neg, m == &r->dport, 0) < 0 ? -1 : next;
+	if (next < 0 || (next = match_begin(ps, i, &m->present, &m->neg, &v)) < 0)
 		return -1;
-	m->set = -1;
-	if (v.s[0] == '@') {
-		m->set = ref_set(ps, &v, v.s + 1, false);
-		return m->set < 0 ? -1 : next;
-	}
 	if (strlen(v.s) >= sizeof(buf)) {
 		perr(ps, v.col, "port list too long");
 		return -1;
@@ -710,6 +746,48 @@ static int parse_icmp_type(struct parser *ps, struct policy_rule *r, size_t i)
 	return (int)i + 1;
 }
 
+/* set [!]@NAME DIR[,DIR]: xt_set's --match-set, one direction (src or
+ * dst) per dimension of the set. */
+static int parse_set_match(struct parser *ps, struct policy_rule *r, size_t i)
+{
+	char buf[32], *tok, *save = NULL;
+	struct word v;
+	uint8_t dir[2] = { 0, 0 };
+	unsigned int n = 0;
+	bool neg;
+	int next = neg_value(ps, i, &neg, &v), set;
+
+	if (next < 0)
+		return -1;
+	if (v.s[0] != '@') {
+		perr(ps, v.col, "expected @SET after 'set', not '%s'", v.s);
+		return -1;
+	}
+	if ((set = ref_set(ps, &v, v.s + 1, -1)) < 0)
+		return -1;
+	if ((size_t)next + 1 >= ps->nw || strlen(ps->w[next + 1].s) >= sizeof(buf)) {
+		perr(ps, v.col, "'set %s' needs its directions (src or dst for each of the set's %u"
+		     " dimensions, e.g. src,dst)", v.s, set_type_dims(ps->c->policy.sets[set].type));
+		return -1;
+	}
+	strcpy(buf, ps->w[next + 1].s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
+		if ((strcmp(tok, "src") != 0 && strcmp(tok, "dst") != 0) || n >= 2) {
+			perr(ps, ps->w[next + 1].col + (unsigned int)(tok - buf),
+			     "'%s': expected src or dst, one per dimension of the set", tok);
+			return -1;
+		}
+		dir[n] = strcmp(tok, "dst") == 0 ? POLICY_DIR_DST : POLICY_DIR_SRC;
+	}
+	if (n != set_type_dims(ps->c->policy.sets[set].type)) {
+		perr(ps, ps->w[next + 1].col, "set '%s' is %s: give %u direction%s, not %u", v.s + 1,
+		     set_type_name(ps->c->policy.sets[set].type), set_type_dims(ps->c->policy.sets[set].type),
+		     set_type_dims(ps->c->policy.sets[set].type) == 1 ? "" : "s", n);
+		return -1;
+	}
+	return add_setm(ps, r, &v, set, neg, dir) < 0 ? -1 : next + 1;
+}
+
 static int parse_iface(struct parser *ps, size_t i, struct match_iface *m)
 {
 	struct word v;
@@ -776,7 +854,6 @@ static int parse_rule(struct parser *ps)
 
 	memset(&r, 0, sizeof(r));
 	r.proto = r.icmp_type = r.icmp_code = -1;
-	r.src.set = r.dst.set = r.sport.set = r.dport.set = -1;
 	r.pos.line = ps->line;
 	r.pos.col = ps->w[0].col;
 	if (strcmp(ps->w[0].s, "mark") == 0) {
@@ -802,9 +879,9 @@ static int parse_rule(struct parser *ps)
 		else if (strcmp(k, "dst") == 0)
 			next = parse_addr_match(ps, &r, i, &r.dst);
 		else if (strcmp(k, "sport") == 0)
-			next = parse_port_match(ps, i, &r.sport);
+			next = parse_port_match(ps, &r, i, &r.sport);
 		else if (strcmp(k, "dport") == 0)
-			next = parse_port_match(ps, i, &r.dport);
+			next = parse_port_match(ps, &r, i, &r.dport);
 		else if (strcmp(k, "proto") == 0)
 			next = parse_proto(ps, &r, i);
 		else if (strcmp(k, "icmp-type") == 0)
@@ -815,6 +892,8 @@ static int parse_rule(struct parser *ps)
 			next = parse_iface(ps, i, &r.oif);
 		else if (strcmp(k, "hook") == 0)
 			next = parse_hook(ps, &r, i);
+		else if (strcmp(k, "set") == 0)
+			next = parse_set_match(ps, &r, i);
 		else if (strcmp(k, "family") == 0 && i + 1 < ps->nw) {
 			uint8_t fam;
 
@@ -823,7 +902,7 @@ static int parse_rule(struct parser *ps)
 				next = -1;
 		} else {
 			perr(ps, ps->w[i].col, "unknown match '%s' (src, dst, proto, sport, dport,"
-			     " icmp-type, iif, oif, hook, family)", k);
+			     " icmp-type, iif, oif, hook, family, set)", k);
 			next = -1;
 		}
 		i = (size_t)next + 1;

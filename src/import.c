@@ -161,12 +161,6 @@ static enum conj conj_addr(struct match_addr *a, const struct match_addr *b, cha
 		a->pfx = dup_array(b->pfx, b->n, sizeof(*b->pfx));
 		return b->n && !a->pfx ? CONJ_UNREP : CONJ_OK;
 	}
-	if (a->set >= 0 || b->set >= 0) {
-		if (a->set == b->set && a->neg == b->neg)
-			return CONJ_OK;
-		snprintf(why, len, "a set and a prefix on the same address (the policy holds one or the other per field)");
-		return CONJ_UNREP;
-	}
 	if (a->neg && b->neg) {
 		for (j = 0; j < b->n; j++)
 			if (pfx_push(&a->pfx, &a->n, &b->pfx[j]) < 0)
@@ -281,12 +275,6 @@ static enum conj conj_ports(struct match_ports *a, const struct match_ports *b, 
 		a->range = dup_array(b->range, b->n, sizeof(*b->range));
 		return b->n && !a->range ? CONJ_UNREP : CONJ_OK;
 	}
-	if (a->set >= 0 || b->set >= 0) {
-		if (a->set == b->set && a->neg == b->neg)
-			return CONJ_OK;
-		snprintf(why, len, "a port set and another match on the same ports");
-		return CONJ_UNREP;
-	}
 	x = ranges_positive(a, &nx);
 	y = ranges_positive(b, &ny);
 	out = malloc((nx + ny + 1) * sizeof(*out));
@@ -343,6 +331,34 @@ static enum conj conj_iface(struct match_iface *a, const struct match_iface *b, 
 	return CONJ_OK;
 }
 
+static bool setm_same(const struct match_set *a, const struct match_set *b)
+{
+	return a->set == b->set && a->dir[0] == b->dir[0] && a->dir[1] == b->dir[1];
+}
+
+/* acc AND b's set matches: b's appended, unless acc has them already (or
+ * has one negated: then nothing matches). */
+static enum conj conj_sets(struct policy_rule *a, const struct policy_rule *b, char *why, size_t len)
+{
+	size_t i, j;
+
+	for (j = 0; j < b->nsetm; j++) {
+		for (i = 0; i < a->nsetm && !setm_same(&a->setm[i], &b->setm[j]); i++)
+			;
+		if (i < a->nsetm) {
+			if (a->setm[i].neg != b->setm[j].neg)
+				return CONJ_EMPTY;
+			continue;
+		}
+		if (a->nsetm == POLICY_MAX_SETM) {
+			snprintf(why, len, "more than %d set matches in one rule", POLICY_MAX_SETM);
+			return CONJ_UNREP;
+		}
+		a->setm[a->nsetm++] = b->setm[j];
+	}
+	return CONJ_OK;
+}
+
 /* acc AND b, field by field, into acc. */
 static enum conj match_and(struct imatch *acc, const struct imatch *b, char *why, size_t len)
 {
@@ -388,7 +404,8 @@ static enum conj match_and(struct imatch *acc, const struct imatch *b, char *why
 	    (c = conj_addr(&a->src, &r->src, why, len)) != CONJ_OK ||
 	    (c = conj_addr(&a->dst, &r->dst, why, len)) != CONJ_OK ||
 	    (c = conj_ports(&a->sport, &r->sport, why, len)) != CONJ_OK ||
-	    (c = conj_ports(&a->dport, &r->dport, why, len)) != CONJ_OK)
+	    (c = conj_ports(&a->dport, &r->dport, why, len)) != CONJ_OK ||
+	    (c = conj_sets(a, r, why, len)) != CONJ_OK)
 		return c;
 	return CONJ_OK;
 }
@@ -397,7 +414,6 @@ static void imatch_empty(struct imatch *x)
 {
 	memset(x, 0, sizeof(*x));
 	x->m.proto = x->m.icmp_type = x->m.icmp_code = -1;
-	x->m.src.set = x->m.dst.set = x->m.sport.set = x->m.dport.set = -1;
 	x->proto_not = -1;
 }
 
@@ -461,7 +477,7 @@ static int policy_set_index(struct import *im, struct import_ipset *s, enum set_
 	return (int)im->pol.nsets++;
 }
 
-/* Puts the rule's -m set matches into its fields. */
+/* The rule's -m set matches, as the policy's set matches. */
 static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8_t family,
 			      struct policy_rule *m, char *why, size_t len)
 {
@@ -471,9 +487,7 @@ static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8
 		const struct ipt_setref *ref = &r->set[k];
 		struct import_ipset *s = ipset_find(im, ref->name);
 		int type = s ? set_type_parse(s->type) : -1;
-		struct match_addr *ma = ref->dst ? &m->dst : &m->src;
-		struct match_ports *mp = ref->dst ? &m->dport : &m->sport;
-		int idx;
+		struct match_set *sm = &m->setm[m->nsetm];
 
 		if (!policy_name_ok(ref->name, POLICY_SET_NAME_MAX)) {
 			snprintf(why, len, "set name '%s' has characters the policy cannot carry", ref->name);
@@ -485,8 +499,8 @@ static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8
 			return CONJ_UNREP;
 		}
 		if (type < 0) {
-			snprintf(why, len, "set '%s' is %s: verdictd takes hash:ip, hash:net and"
-				 " bitmap:port sets", ref->name, s->type);
+			snprintf(why, len, "set '%s' is %s: verdictd takes hash:ip, hash:net, hash:ip,port,"
+				 " hash:net,port and bitmap:port sets", ref->name, s->type);
 			return CONJ_UNREP;
 		}
 		if (type != SET_BITMAP_PORT && s->family != family) {
@@ -494,29 +508,26 @@ static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8
 				 s->family == AF_INET6 ? "IPv6" : "IPv4", family == AF_INET6 ? "IPv6" : "IPv4");
 			return CONJ_UNREP;
 		}
-		if (type == SET_BITMAP_PORT && m->proto != IPPROTO_TCP && m->proto != IPPROTO_UDP &&
-		    m->proto != IPPROTO_SCTP && m->proto != IPPROTO_UDPLITE && m->proto != IPPROTO_DCCP) {
-			snprintf(why, len, "port set '%s' without -p tcp, udp, sctp, udplite or dccp", ref->name);
+		if (ref->ndir < set_type_dims((enum set_type)type)) {
+			/* the kernel's ip_set_test() answers "not in the set" */
+			snprintf(why, len, "set '%s' is %s: --match-set gives %u direction%s for its %u"
+				 " dimensions", ref->name, s->type, ref->ndir, ref->ndir == 1 ? "" : "s",
+				 set_type_dims((enum set_type)type));
 			return CONJ_UNREP;
 		}
-		if ((type == SET_BITMAP_PORT && mp->present) || (type != SET_BITMAP_PORT && ma->present)) {
-			snprintf(why, len, "set '%s' and another match on the same field", ref->name);
+		if (m->nsetm == POLICY_MAX_SETM) {
+			snprintf(why, len, "more than %d set matches in one rule", POLICY_MAX_SETM);
 			return CONJ_UNREP;
 		}
-		idx = policy_set_index(im, s, (enum set_type)type);
-		if (idx < 0) {
+		sm->set = policy_set_index(im, s, (enum set_type)type);
+		if (sm->set < 0) {
 			snprintf(why, len, "out of memory");
 			return CONJ_UNREP;
 		}
-		if (type == SET_BITMAP_PORT) {
-			mp->present = true;
-			mp->neg = ref->neg;
-			mp->set = idx;
-		} else {
-			ma->present = true;
-			ma->neg = ref->neg;
-			ma->set = idx;
-		}
+		sm->neg = ref->neg;
+		sm->dir[0] = ref->dir[0];
+		sm->dir[1] = set_type_dims((enum set_type)type) == 2 ? ref->dir[1] : 0;
+		m->nsetm++;
 	}
 	return CONJ_OK;
 }
@@ -658,6 +669,8 @@ static enum conj negate(const struct policy_rule *m, struct alts *out, char *why
 		ALT(x.m.proto = m->proto; x.m.sport = m->sport; x.m.sport.neg = !m->sport.neg);
 	if (m->dport.present)
 		ALT(x.m.proto = m->proto; x.m.dport = m->dport; x.m.dport.neg = !m->dport.neg);
+	for (size_t k = 0; k < m->nsetm; k++)
+		ALT(x.m.setm[0] = m->setm[k]; x.m.setm[0].neg = !m->setm[k].neg; x.m.nsetm = 1);
 #undef ALT
 	return out->n ? CONJ_OK : CONJ_EMPTY;
 }
@@ -975,14 +988,26 @@ out:
 
 static bool addr_equal(const struct match_addr *a, const struct match_addr *b)
 {
-	return a->present == b->present && (!a->present || (a->neg == b->neg && a->set == b->set &&
+	return a->present == b->present && (!a->present || (a->neg == b->neg &&
 		a->n == b->n && (!a->n || memcmp(a->pfx, b->pfx, a->n * sizeof(*a->pfx)) == 0)));
 }
 
 static bool ports_equal(const struct match_ports *a, const struct match_ports *b)
 {
-	return a->present == b->present && (!a->present || (a->neg == b->neg && a->set == b->set &&
+	return a->present == b->present && (!a->present || (a->neg == b->neg &&
 		a->n == b->n && (!a->n || memcmp(a->range, b->range, a->n * sizeof(*a->range)) == 0)));
+}
+
+static bool sets_equal(const struct policy_rule *a, const struct policy_rule *b)
+{
+	size_t i;
+
+	if (a->nsetm != b->nsetm)
+		return false;
+	for (i = 0; i < a->nsetm; i++)
+		if (!setm_same(&a->setm[i], &b->setm[i]) || a->setm[i].neg != b->setm[i].neg)
+			return false;
+	return true;
 }
 
 static bool iface_equal(const struct match_iface *a, const struct match_iface *b)
@@ -1000,12 +1025,12 @@ static bool mergeable(const struct policy_rule *a, const struct policy_rule *b, 
 	       a->hook == b->hook && a->proto == b->proto && a->icmp_type == b->icmp_type &&
 	       a->icmp_code == b->icmp_code && iface_equal(&a->iif, &b->iif) &&
 	       iface_equal(&a->oif, &b->oif) && ports_equal(&a->sport, &b->sport) &&
-	       ports_equal(&a->dport, &b->dport) &&
+	       ports_equal(&a->dport, &b->dport) && sets_equal(a, b) &&
 	       addr_equal(f ? &a->src : &a->dst, f ? &b->src : &b->dst) &&
-	       fa->present && fb->present && !fa->neg && !fb->neg && fa->set < 0 && fb->set < 0;
+	       fa->present && fb->present && !fa->neg && !fb->neg;
 }
 
-static int new_set(struct import *im, const struct policy_rule *r, struct match_addr *ma)
+static int new_set(struct import *im, struct policy_rule *r, struct match_addr *ma)
 {
 	char name[32], buf[INET6_ADDRSTRLEN], *grown;
 	struct policy_set *g;
@@ -1014,6 +1039,8 @@ static int new_set(struct import *im, const struct policy_rule *r, struct match_
 	for (i = 0; i < ma->n; i++)
 		if (ma->pfx[i].plen == 0)
 			return 0;	/* hash:net holds no /0: stay a list */
+	if (r->nsetm == POLICY_MAX_SETM)
+		return 0;
 	snprintf(name, sizeof(name), "vd-%s-%u", policy_hook_name(r->hook), im->nsets_made + 1);
 	need = 128 + ma->n * (INET6_ADDRSTRLEN + 48);
 	grown = realloc(im->new_sets, im->new_sets_len + need);
@@ -1041,7 +1068,12 @@ static int new_set(struct import *im, const struct policy_rule *r, struct match_
 	free(ma->pfx);
 	ma->pfx = NULL;
 	ma->n = 0;
-	ma->set = (int)im->pol.nsets++;
+	ma->present = false;
+	r->setm[r->nsetm].set = (int)im->pol.nsets++;
+	r->setm[r->nsetm].neg = false;
+	r->setm[r->nsetm].dir[0] = ma == &r->dst ? POLICY_DIR_DST : POLICY_DIR_SRC;
+	r->setm[r->nsetm].dir[1] = 0;
+	r->nsetm++;
 	im->nsets_made++;
 	return 0;
 }

@@ -109,7 +109,7 @@ static int parse_prefix(const char *s, uint8_t family, struct policy_prefix *p)
 
 /* The start of a list match (-s, --dports, ...): refused when the field
  * is matched already, else marked present. Copies @v into @buf. */
-static bool list_begin(struct ipt_rule *r, bool *present, bool *neg_out, int *set, const char *opt,
+static bool list_begin(struct ipt_rule *r, bool *present, bool *neg_out, const char *opt,
 		       const char *v, bool neg, char *buf, size_t len)
 {
 	if (*present) {
@@ -123,7 +123,6 @@ static bool list_begin(struct ipt_rule *r, bool *present, bool *neg_out, int *se
 	strcpy(buf, v);
 	*present = true;
 	*neg_out = neg;
-	*set = -1;
 	return true;
 }
 
@@ -132,7 +131,7 @@ static int parse_addrs(struct ipt_rule *r, struct match_addr *m, const char *opt
 {
 	char buf[1024], *tok, *save = NULL;
 
-	if (!list_begin(r, &m->present, &m->neg, &m->set, opt, v, neg, buf, sizeof(buf)))
+	if (!list_begin(r, &m->present, &m->neg, opt, v, neg, buf, sizeof(buf)))
 		return 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct policy_prefix *g = realloc(m->pfx, (m->n + 1) * sizeof(*g));
@@ -167,7 +166,7 @@ static int parse_ports(struct ipt_rule *r, struct match_ports *m, const char *op
 {
 	char buf[1024], *tok, *save = NULL;
 
-	if (!list_begin(r, &m->present, &m->neg, &m->set, opt, v, neg, buf, sizeof(buf)))
+	if (!list_begin(r, &m->present, &m->neg, opt, v, neg, buf, sizeof(buf)))
 		return 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct policy_range *g = realloc(m->range, (m->n + 1) * sizeof(*g));
@@ -377,6 +376,25 @@ static void parse_target(struct ipt_rule *r, char **w, int n, int *i, bool go)
 	*i += 1;
 }
 
+/* "src", "dst,dst", ...: xt_set's directions, 1 to 6. */
+static int parse_set_dirs(struct ipt_setref *s, const char *v)
+{
+	char buf[64], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	s->ndir = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if ((strcmp(tok, "src") != 0 && strcmp(tok, "dst") != 0) || s->ndir == 6)
+			return -1;
+		if (s->ndir < 2)
+			s->dir[s->ndir] = strcmp(tok, "dst") == 0 ? POLICY_DIR_DST : POLICY_DIR_SRC;
+		s->ndir++;
+	}
+	return s->ndir ? 0 : -1;
+}
+
 /* Parses the words after "-A CHAIN". Returns -1 only when out of memory. */
 static int parse_rule(struct ipt_rule *r, char **w, int n, uint8_t family)
 {
@@ -434,13 +452,11 @@ static int parse_rule(struct ipt_rule *r, char **w, int n, uint8_t family)
 			}
 			if (r->nset == IPT_MAX_SETREFS || strlen(v) >= sizeof(s->name)) {
 				why(r, "too many set matches in one rule");
-			} else if (strcmp(w[i + 2], "src") != 0 && strcmp(w[i + 2], "dst") != 0) {
-				why(r, "--match-set %s %s: sets of more than one dimension (ip,port ...)"
-				    " are not translated", v, w[i + 2]);
+			} else if (parse_set_dirs(s, w[i + 2]) < 0) {
+				why(r, "--match-set %s %s: expected src or dst for each dimension", v, w[i + 2]);
 			} else {
 				strcpy(s->name, v);
 				s->neg = neg;
-				s->dst = strcmp(w[i + 2], "dst") == 0;
 				r->nset++;
 			}
 			i++;
@@ -510,7 +526,6 @@ static int add_rule(struct ipt_ruleset *rs, char **w, int n, unsigned int line)
 	memset(r, 0, sizeof(*r));
 	r->line = line;
 	r->m.proto = r->m.icmp_type = r->m.icmp_code = -1;
-	r->m.src.set = r->m.dst.set = r->m.sport.set = r->m.dport.set = -1;
 	r->m.pos.line = line;
 	r->chain = strdup(w[1]);
 	if (!r->chain || parse_rule(r, w + 2, n - 2, rs->family) < 0)

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,23 +25,19 @@ static bool prefix_has(const struct policy_prefix *pfx, uint8_t family,
 	return memcmp(&m, &pfx->addr, sizeof(m)) == 0;
 }
 
-static bool match_addr(const struct match_addr *m, const struct policy_sets *sets,
-		       const struct pkt *p, const union vd_addr *a)
+static bool match_addr(const struct match_addr *m, const struct pkt *p, const union vd_addr *a)
 {
 	bool hit = false;
 	size_t i;
 
 	if (!m->present)
 		return true;
-	if (m->set >= 0)
-		hit = set_has_addr(sets->set[m->set], p->family, a);
 	for (i = 0; !hit && i < m->n; i++)
 		hit = prefix_has(&m->pfx[i], p->family, a);
 	return hit != m->neg;
 }
 
-static bool match_ports(const struct match_ports *m, const struct policy_sets *sets,
-			const struct pkt *p, uint16_t port)
+static bool match_ports(const struct match_ports *m, const struct pkt *p, uint16_t port)
 {
 	bool hit = false;
 	size_t i;
@@ -49,11 +46,63 @@ static bool match_ports(const struct match_ports *m, const struct policy_sets *s
 		return true;
 	if (!(p->flags & PKT_F_PORTS))
 		return false;
-	if (m->set >= 0)
-		hit = set_has_port(sets->set[m->set], port);
 	for (i = 0; !hit && i < m->n; i++)
 		hit = port >= m->range[i].lo && port <= m->range[i].hi;
 	return hit != m->neg;
+}
+
+/* The port an ipset keys a packet by (the kernel's ip_set_get_ip4_port
+ * and ip_set_get_ip6_port): the transport port, ICMP's type << 8 | code,
+ * 0 for protocols without ports; false when the kernel finds none (a
+ * later fragment of a protocol with ports, any later IPv6 fragment, a
+ * header cut short). */
+static bool set_port_key(const struct pkt *p, enum policy_dir dir, uint16_t *port)
+{
+	bool ported = p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP ||
+		      p->proto == IPPROTO_SCTP || p->proto == IPPROTO_UDPLITE;
+	bool icmp = p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6;
+
+	*port = 0;
+	if (p->flags & PKT_F_FRAG)
+		return p->family == AF_INET && !ported && !icmp && p->proto != 0;
+	if (p->family == AF_INET && p->proto == 0)
+		return false;
+	if (ported) {
+		*port = dir == POLICY_DIR_SRC ? p->sport : p->dport;
+		return (p->flags & PKT_F_PORTS) != 0;
+	}
+	if (icmp) {
+		*port = (uint16_t)(p->icmp_type << 8 | p->icmp_code);
+		return (p->flags & PKT_F_ICMP) != 0;
+	}
+	return true;
+}
+
+static bool set_has(const struct vset *s, const struct match_set *m, const struct pkt *p)
+{
+	const union vd_addr *a = m->dir[0] == POLICY_DIR_SRC ? &p->src : &p->dst;
+	uint16_t port;
+
+	switch (set_get_type(s)) {
+	case SET_HASH_IP:
+	case SET_HASH_NET:
+		return set_has_addr(s, p->family, a);
+	case SET_BITMAP_PORT:
+		/* ip_set_get_ip_port: only TCP and UDP have ports for it */
+		return (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
+		       set_port_key(p, m->dir[0], &port) && set_has_port(s, port);
+	case SET_HASH_IPPORT:
+	case SET_HASH_NETPORT:
+		return set_port_key(p, m->dir[1], &port) &&
+		       set_has_addr_port(s, p->family, a, p->proto, port);
+	}
+	return false;
+}
+
+bool policy_set_matches(const struct match_set *m, const struct policy_sets *sets,
+			const struct pkt *p)
+{
+	return set_has(sets->set[m->set], m, p) != m->neg;
 }
 
 static bool match_iface(const struct match_iface *m, uint32_t ifindex)
@@ -66,6 +115,8 @@ static bool match_iface(const struct match_iface *m, uint32_t ifindex)
 bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
 			 const struct pkt *p)
 {
+	size_t i;
+
 	if (r->family && r->family != p->family)
 		return false;
 	if (r->hook && r->hook != p->hook)
@@ -78,12 +129,14 @@ bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *
 	if (r->icmp_code >= 0 &&
 	    (!(p->flags & PKT_F_ICMP) || r->icmp_code != p->icmp_code))
 		return false;
-	return match_iface(&r->iif, p->iif) &&
-	       match_iface(&r->oif, p->oif) &&
-	       match_ports(&r->dport, sets, p, p->dport) &&
-	       match_ports(&r->sport, sets, p, p->sport) &&
-	       match_addr(&r->src, sets, p, &p->src) &&
-	       match_addr(&r->dst, sets, p, &p->dst);
+	if (!match_iface(&r->iif, p->iif) || !match_iface(&r->oif, p->oif) ||
+	    !match_ports(&r->dport, p, p->dport) || !match_ports(&r->sport, p, p->sport) ||
+	    !match_addr(&r->src, p, &p->src) || !match_addr(&r->dst, p, &p->dst))
+		return false;
+	for (i = 0; i < r->nsetm; i++)
+		if (!policy_set_matches(&r->setm[i], sets, p))
+			return false;
+	return true;
 }
 
 void policy_eval(const struct policy *pol, const struct policy_sets *sets,

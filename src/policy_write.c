@@ -9,46 +9,46 @@
 
 #include "policy.h"
 
-/* " KEY [!]" and, for a set, "@NAME": true when the match is a set (or
- * absent), i.e. nothing more to write. */
-static bool write_head(FILE *out, const char *key, bool present, bool neg, int set,
-		       const struct policy *pol)
-{
-	if (!present)
-		return true;
-	fprintf(out, " %s %s", key, neg ? "!" : "");
-	if (set < 0)
-		return false;
-	fprintf(out, "@%s", pol->sets[set].name);
-	return true;
-}
-
-static void write_addr(FILE *out, const char *key, const struct match_addr *m,
-		       const struct policy *pol)
+static void write_addr(FILE *out, const char *key, const struct match_addr *m)
 {
 	char buf[INET6_ADDRSTRLEN];
 	size_t i;
 
-	if (write_head(out, key, m->present, m->neg, m->set, pol))
+	if (!m->present)
 		return;
+	fprintf(out, " %s %s", key, m->neg ? "!" : "");
 	for (i = 0; i < m->n; i++) {
 		inet_ntop(m->pfx[i].family, m->pfx[i].addr.b, buf, sizeof(buf));
 		fprintf(out, "%s%s/%u", i ? "," : "", buf, m->pfx[i].plen);
 	}
 }
 
-static void write_ports(FILE *out, const char *key, const struct match_ports *m,
-			const struct policy *pol)
+static void write_ports(FILE *out, const char *key, const struct match_ports *m)
 {
 	size_t i;
 
-	if (write_head(out, key, m->present, m->neg, m->set, pol))
+	if (!m->present)
 		return;
+	fprintf(out, " %s %s", key, m->neg ? "!" : "");
 	for (i = 0; i < m->n; i++) {
 		fprintf(out, "%s%u", i ? "," : "", m->range[i].lo);
 		if (m->range[i].hi != m->range[i].lo)
 			fprintf(out, "-%u", m->range[i].hi);
 	}
+}
+
+/* "src @NAME" for a one-dimension set, "set @NAME src,dst" otherwise. */
+static void write_setm(FILE *out, const struct policy *pol, const struct match_set *m)
+{
+	static const char *const dir[] = { "src", "dst" }, *const port[] = { "sport", "dport" };
+	const struct policy_set *s = &pol->sets[m->set];
+	const char *neg = m->neg ? "!" : "";
+
+	if (set_type_dims(s->type) == 2)
+		fprintf(out, " set %s@%s %s,%s", neg, s->name, dir[m->dir[0]], dir[m->dir[1]]);
+	else
+		fprintf(out, " %s %s@%s", s->type == SET_BITMAP_PORT ? port[m->dir[0]] : dir[m->dir[0]],
+			neg, s->name);
 }
 
 void policy_write_set(FILE *out, const struct policy_set *s)
@@ -62,6 +62,8 @@ void policy_write_set(FILE *out, const struct policy_set *s)
 
 void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_rule *r)
 {
+	size_t i;
+
 	if (r->action == ACT_MARK)
 		fprintf(out, "mark 0x%x", r->mark);
 	else
@@ -74,8 +76,8 @@ void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_
 		fprintf(out, " iif %s%s", r->iif.neg ? "!" : "", r->iif.name);
 	if (r->oif.present)
 		fprintf(out, " oif %s%s", r->oif.neg ? "!" : "", r->oif.name);
-	write_addr(out, "src", &r->src, pol);
-	write_addr(out, "dst", &r->dst, pol);
+	write_addr(out, "src", &r->src);
+	write_addr(out, "dst", &r->dst);
 	if (r->proto >= 0) {
 		const char *name = pkt_proto_name((uint8_t)r->proto);
 
@@ -84,11 +86,13 @@ void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_
 		else
 			fprintf(out, " proto %d", r->proto);
 	}
-	write_ports(out, "sport", &r->sport, pol);
-	write_ports(out, "dport", &r->dport, pol);
+	write_ports(out, "sport", &r->sport);
+	write_ports(out, "dport", &r->dport);
 	if (r->icmp_type >= 0) {
 		fprintf(out, " icmp-type %d", r->icmp_type);
 		if (r->icmp_code >= 0)
 			fprintf(out, "/%d", r->icmp_code);
 	}
+	for (i = 0; i < r->nsetm; i++)
+		write_setm(out, pol, &r->setm[i]);
 }

@@ -4,7 +4,8 @@
  * occurs in the set; a lookup probes the tables from the longest prefix
  * down, so a hash:ip set costs one probe and a hash:net set one probe per
  * distinct prefix length (ipset's own hash:net does the same in the
- * kernel). Port sets are a 64 Kibit bitmap. */
+ * kernel). ip,port sets are the same tables with the protocol and port in
+ * the key. Port sets are a 64 Kibit bitmap. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,11 +15,18 @@
 
 #include "set.h"
 
+/* An element: the (masked) address, and for ip,port sets protocol << 16 |
+ * port (0 in address sets). */
+struct set_key {
+	union vd_addr addr;
+	uint32_t pp;
+};
+
 struct plen_table {
 	unsigned int plen;
 	size_t count;
 	size_t mask;		/* capacity - 1; capacity is a power of two */
-	union vd_addr *slot;
+	struct set_key *slot;
 	uint8_t *used;
 };
 
@@ -35,6 +43,8 @@ static const char *const set_type_names[] = {
 	[SET_HASH_IP] = "hash:ip",
 	[SET_HASH_NET] = "hash:net",
 	[SET_BITMAP_PORT] = "bitmap:port",
+	[SET_HASH_IPPORT] = "hash:ip,port",
+	[SET_HASH_NETPORT] = "hash:net,port",
 };
 
 const char *set_type_name(enum set_type t)
@@ -54,7 +64,7 @@ int set_type_parse(const char *name)
 
 bool set_type_is_addr(enum set_type t)
 {
-	return t != SET_BITMAP_PORT;
+	return t == SET_HASH_IP || t == SET_HASH_NET;
 }
 
 struct vset *set_new(enum set_type type, uint8_t family)
@@ -107,10 +117,12 @@ void set_addr_mask(union vd_addr *a, unsigned int plen)
  * reaches the low bits the table index takes. (The multiply-only hash this
  * replaces left an IPv4 key's low three index bits zero: one slot in
  * eight used, long probe runs, a 10,000-entry set three times slower.) */
-static size_t set_hash(const union vd_addr *a)
+static size_t set_hash(const struct set_key *k)
 {
+	const union vd_addr *a = &k->addr;
 	uint64_t h = ((uint64_t)a->w[0] << 32 | a->w[1]) ^
-		     (((uint64_t)a->w[2] << 32 | a->w[3]) * 0xc2b2ae3d27d4eb4full);
+		     (((uint64_t)a->w[2] << 32 | a->w[3]) * 0xc2b2ae3d27d4eb4full) ^
+		     ((uint64_t)k->pp * 0x9e3779b97f4a7c15ull);
 
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -120,21 +132,21 @@ static size_t set_hash(const union vd_addr *a)
 	return (size_t)h;
 }
 
-static bool table_find(const struct plen_table *t, const union vd_addr *key)
+static bool table_find(const struct plen_table *t, const struct set_key *key)
 {
 	size_t i = set_hash(key) & t->mask;
 
 	if (!t->used)
 		return false;
 	while (t->used[i]) {
-		if (memcmp(&t->slot[i], key, sizeof(*key)) == 0)
+		if (t->slot[i].pp == key->pp && memcmp(&t->slot[i].addr, &key->addr, sizeof(key->addr)) == 0)
 			return true;
 		i = (i + 1) & t->mask;
 	}
 	return false;
 }
 
-static void table_insert(struct plen_table *t, const union vd_addr *key)
+static void table_insert(struct plen_table *t, const struct set_key *key)
 {
 	size_t i = set_hash(key) & t->mask;
 
@@ -185,17 +197,17 @@ static struct plen_table *set_table_for(struct vset *s, unsigned int plen)
 	return &s->table[i];
 }
 
-int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
+static int add_key(struct vset *s, const union vd_addr *a, unsigned int plen, uint32_t pp)
 {
 	unsigned int max = s->family == AF_INET ? 32 : 128;
 	struct plen_table *t;
-	union vd_addr key = *a;
+	struct set_key key = { .addr = *a, .pp = pp };
 
-	if (!set_type_is_addr(s->type) || plen > max) {
+	if (plen > max) {
 		errno = EINVAL;
 		return -1;
 	}
-	set_addr_mask(&key, plen);
+	set_addr_mask(&key.addr, plen);
 	t = set_table_for(s, plen);
 	if (t->slot && table_find(t, &key))
 		return 0;
@@ -204,6 +216,25 @@ int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
 	table_insert(t, &key);
 	s->count++;
 	return 0;
+}
+
+int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
+{
+	if (!set_type_is_addr(s->type)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return add_key(s, a, plen, 0);
+}
+
+int set_add_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
+		      uint8_t proto, uint16_t port)
+{
+	if (set_type_dims(s->type) != 2 || (s->type == SET_HASH_IPPORT && plen != (s->family == AF_INET ? 32u : 128u))) {
+		errno = EINVAL;
+		return -1;
+	}
+	return add_key(s, a, plen, (uint32_t)proto << 16 | port);
 }
 
 int set_add_ports(struct vset *s, uint16_t lo, uint16_t hi)
@@ -222,20 +253,31 @@ int set_add_ports(struct vset *s, uint16_t lo, uint16_t hi)
 	return 0;
 }
 
-bool set_has_addr(const struct vset *s, uint8_t family, const union vd_addr *a)
+static bool has_key(const struct vset *s, uint8_t family, const union vd_addr *a, uint32_t pp)
 {
-	union vd_addr key;
+	struct set_key key = { .pp = pp };
 	size_t i;
 
 	if (family != s->family)
 		return false;
 	for (i = 0; i < s->ntables; i++) {
-		key = *a;
-		set_addr_mask(&key, s->table[i].plen);
+		key.addr = *a;
+		set_addr_mask(&key.addr, s->table[i].plen);
 		if (table_find(&s->table[i], &key))
 			return true;
 	}
 	return false;
+}
+
+bool set_has_addr(const struct vset *s, uint8_t family, const union vd_addr *a)
+{
+	return set_type_is_addr(s->type) && has_key(s, family, a, 0);
+}
+
+bool set_has_addr_port(const struct vset *s, uint8_t family, const union vd_addr *a,
+		       uint8_t proto, uint16_t port)
+{
+	return set_type_dims(s->type) == 2 && has_key(s, family, a, (uint32_t)proto << 16 | port);
 }
 
 bool set_has_port(const struct vset *s, uint16_t port)

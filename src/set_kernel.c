@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include <libipset/ipset.h>
+#include <libipset/parse.h>
+#include <libipset/session.h>
 
 #include "set_kernel.h"
 
@@ -92,11 +94,36 @@ out:
 	return ret;
 }
 
-static int add_member(struct vset *s, const char *elem, char *err, size_t errlen)
+/* "PROTO:PORT" of an ip,port element, read by libipset's own parser (it
+ * knows ipset's ICMP names, protocol names and the port 0 rule). */
+static int parse_proto_port(struct ipset *ipset, uint8_t family, const char *str,
+			    uint8_t *proto, uint16_t *port)
 {
-	char buf[160], *slash, *dash;
+	struct ipset_session *session = ipset_session(ipset);
+	struct ipset_data *data = ipset_session_data(session);
+	uint8_t nfproto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	const void *pr, *po;
+
+	ipset_data_reset(data);
+	if (ipset_data_set(data, IPSET_OPT_FAMILY, &nfproto) < 0 ||
+	    ipset_parse_proto_port(session, IPSET_OPT_PORT, str) < 0)
+		return -1;
+	pr = ipset_data_get(data, IPSET_OPT_PROTO);
+	po = ipset_data_get(data, IPSET_OPT_PORT);
+	if (!pr || !po)
+		return -1;
+	*proto = *(const uint8_t *)pr;
+	*port = *(const uint16_t *)po;
+	return 0;
+}
+
+static int add_member(struct ipset *ipset, struct vset *s, const char *elem, char *err, size_t errlen)
+{
+	char buf[160], *slash, *dash, *comma = NULL;
 	union vd_addr a;
 	unsigned long plen, lo, hi;
+	uint8_t proto = 0;
+	uint16_t port = 0;
 
 	snprintf(buf, sizeof(buf), "%s", elem);
 	if (set_get_type(s) == SET_BITMAP_PORT) {
@@ -109,6 +136,14 @@ static int add_member(struct vset *s, const char *elem, char *err, size_t errlen
 			goto bad;
 		return 0;
 	}
+	if (set_type_dims(set_get_type(s)) == 2) {
+		comma = strchr(buf, ',');
+		if (!comma)
+			goto bad;
+		*comma++ = '\0';
+		if (parse_proto_port(ipset, set_get_family(s), comma, &proto, &port) < 0)
+			goto bad;
+	}
 	memset(&a, 0, sizeof(a));
 	slash = strchr(buf, '/');
 	if (slash)
@@ -118,7 +153,8 @@ static int add_member(struct vset *s, const char *elem, char *err, size_t errlen
 	plen = set_get_family(s) == AF_INET ? 32 : 128;
 	if (slash)
 		plen = strtoul(slash, NULL, 10);
-	if (set_add_addr(s, &a, (unsigned int)plen) < 0)
+	if ((comma ? set_add_addr_port(s, &a, (unsigned int)plen, proto, port)
+		   : set_add_addr(s, &a, (unsigned int)plen)) < 0)
 		goto bad;
 	return 0;
 bad:
@@ -131,10 +167,11 @@ static int parse_save(const struct policy_set *decl, const char *text, struct vs
 		      char *err, size_t errlen)
 {
 	char *copy = strdup(text), *line, *save = NULL;
+	struct ipset *ipset = ipset_init();
 	struct vset *s = NULL;
 	int ret = -1;
 
-	if (!copy) {
+	if (!copy || !ipset) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -167,7 +204,7 @@ static int parse_save(const struct policy_set *decl, const char *text, struct vs
 			 * userspace copy does not model them yet: skip, never widen. */
 			if (strstr(line, " nomatch"))
 				continue;
-			if (add_member(s, arg, err, errlen) < 0)
+			if (add_member(ipset, s, arg, err, errlen) < 0)
 				goto out;
 		}
 	}
@@ -181,6 +218,8 @@ static int parse_save(const struct policy_set *decl, const char *text, struct vs
 out:
 	set_free(s);
 	free(copy);
+	if (ipset)
+		ipset_fini(ipset);
 	return ret;
 }
 

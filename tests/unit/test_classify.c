@@ -119,6 +119,13 @@ static void rnd_rule(char *line, size_t len, int v6)
 			}
 		}
 	}
+	/* a set beside a prefix on one field; an ip,port set */
+	if (rnd(8) == 0)
+		snprintf(line + strlen(line), len - strlen(line), " %s %s@%s", rnd(2) ? "src" : "dst",
+			 rnd(3) ? "" : "!", v6 ? "a6" : "a4");
+	if (rnd(5) == 0)
+		snprintf(line + strlen(line), len - strlen(line), " set %s@%s %s,%s", rnd(3) ? "" : "!",
+			 v6 ? "ipp6" : "ipp4", rnd(2) ? "src" : "dst", rnd(2) ? "src" : "dst");
 	if (rnd(10) == 0)
 		snprintf(line + strlen(line), len - strlen(line), " iif %slo", rnd(2) ? "!" : "");
 	if (rnd(3) == 0)
@@ -160,7 +167,7 @@ static void test_random(void)
 	for (round = 0; round < 300; round++) {
 		char *text = malloc(1 << 16), line[512];
 		struct policy_sets sets;
-		struct vset *v[4];
+		struct vset *v[6];
 		struct classifier *cl;
 		size_t nrules = 1 + rnd(round < 250 ? 40 : 300), i;
 		union vd_addr a;
@@ -168,7 +175,8 @@ static void test_random(void)
 		int k;
 
 		strcpy(text, "set a4 hash:net family inet\nset a6 hash:net family inet6\n"
-			     "set p bitmap:port\nset empty bitmap:port\n");
+			     "set p bitmap:port\nset empty bitmap:port\n"
+			     "set ipp4 hash:net,port family inet\nset ipp6 hash:ip,port family inet6\n");
 		for (i = 0; i < nrules; i++) {
 			rnd_rule(line, sizeof(line), (int)rnd(2));
 			strcat(text, line);
@@ -187,6 +195,25 @@ static void test_random(void)
 		v[1] = set_new(SET_HASH_NET, AF_INET6);
 		v[2] = set_new(SET_BITMAP_PORT, 0);
 		v[3] = set_new(SET_BITMAP_PORT, 0);
+		v[4] = set_new(SET_HASH_NETPORT, AF_INET);
+		v[5] = set_new(SET_HASH_IPPORT, AF_INET6);
+		for (k = 0; k < 40; k++) {
+			static const uint8_t pp[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, 47 };
+			struct pkt x;
+			char s[64], *slash;
+
+			rnd_packet(&x);
+			x.proto = pp[rnd(4)];
+			rnd_addr4(s, sizeof(s), true);
+			slash = strchr(s, '/');
+			*slash = '\0';
+			memset(&a, 0, sizeof(a));
+			inet_pton(AF_INET, s, a.b);
+			set_add_addr_port(v[4], &a, (unsigned int)atoi(slash + 1), x.proto,
+					  x.proto == 47 ? 0 : (uint16_t)rnd(60));
+			set_add_addr_port(v[5], &x.src, 128, x.proto, x.proto == 47 ? 0 : (uint16_t)rnd(60));
+			set_add_addr_port(v[5], &x.dst, 128, IPPROTO_ICMPV6, 128 << 8);
+		}
 		for (k = 0; k < 3; k++) {
 			char s[64], *slash;
 
@@ -205,7 +232,7 @@ static void test_random(void)
 			set_add_ports(v[2], (uint16_t)rnd(60), (uint16_t)(60 + rnd(10)));
 		}
 		sets.set = v;
-		sets.n = 4;
+		sets.n = 6;
 		cl = classify_build(&c.policy);
 		CHECK(cl != NULL, "build");
 		/* The batch lookup must give each packet of a batch what the
@@ -248,7 +275,7 @@ static void test_random(void)
 			}
 		}
 		classify_free(cl);
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < 6; k++)
 			set_free(v[k]);
 		conf_free(&c);
 		free(text);

@@ -67,12 +67,15 @@ static void test_good(void)
 	if (c.policy.nrules == 7) {
 		const struct policy_rule *r = c.policy.rules;
 
-		CHECK(r[0].action == ACT_DROP && r[0].src.set == 0 && r[0].family == AF_INET, "rule 1");
+		CHECK(r[0].action == ACT_DROP && !r[0].src.present && r[0].nsetm == 1 &&
+		      r[0].setm[0].set == 0 && r[0].setm[0].dir[0] == POLICY_DIR_SRC && !r[0].setm[0].neg &&
+		      r[0].family == AF_INET, "rule 1");
 		CHECK(r[1].dst.n == 2 && r[1].dport.n == 3 && r[1].dport.range[2].hi == 8080, "rule 2");
 		CHECK(strcmp(r[1].iif.name, "veth0") == 0 && r[1].pos.line == 19, "rule 2 iif, line");
 		CHECK(r[2].action == ACT_MARK && r[2].mark == 0x1400 && r[2].sport.neg && r[2].oif.neg, "rule 3");
-		CHECK(r[3].action == ACT_REJECT && r[3].dport.set == 2, "rule 4");
-		CHECK(r[4].src.neg && r[4].icmp_type == 128 && r[4].family == AF_INET6, "rule 5");
+		CHECK(r[3].action == ACT_REJECT && r[3].nsetm == 1 && r[3].setm[0].set == 2 &&
+		      r[3].setm[0].dir[0] == POLICY_DIR_DST, "rule 4");
+		CHECK(r[4].setm[0].neg && r[4].icmp_type == 128 && r[4].family == AF_INET6, "rule 5");
 		CHECK(r[5].icmp_type == 3 && r[5].icmp_code == 4, "rule 6");
 		CHECK(r[6].family == AF_INET6 && r[6].proto == -1, "rule 7");
 	}
@@ -132,6 +135,13 @@ static const struct {
 	{ "mark 0x3 proto tcp\n", "t.conf:1:6: mark 0x3 has bits outside 0xfffc" },
 	{ "mark 0x10000\nmark-mask 0xffffff\nmark 0x1000000\n", "t.conf:3:6: mark 0x1000000 has bits outside 0xfffffc" },
 	{ "accept src 10.0.0.1 src 10.0.0.2\n", "t.conf:1:21: 'src' given twice in one rule" },
+	{ "set x hash:ip,port family inet6\naccept src @x\n", "t.conf:2:12: set 'x' is a hash:ip,port set; this field needs an address set (hash:ip or hash:net) (match an ip,port set with" },
+	{ "set x hash:ip,port\naccept set @x src\n", "t.conf:2:15: set 'x' is hash:ip,port: give 2 directions, not 1" },
+	{ "set x hash:ip,port\naccept set @x src,sport\n", "t.conf:2:19: 'sport': expected src or dst" },
+	{ "set x hash:ip,port\naccept set x src,dst\n", "t.conf:2:12: expected @SET after 'set', not 'x'" },
+	{ "set x hash:ip,port\naccept set @x\n", "t.conf:2:12: 'set @x' needs its directions" },
+	{ "set x hash:net,port family inet6\naccept src 10.0.0.1 set @x src,dst\n", "t.conf:2:25: this rule mixes IPv4 and IPv6" },
+	{ "set x hash:ip\naccept src @x src @x src @x src @x src @x src @x src @x\n", "t.conf:2:54: more than 6 set matches in one rule" },
 };
 
 static void test_bad(void)
@@ -149,6 +159,33 @@ static void test_bad(void)
 		free(out);
 		conf_free(&c);
 	}
+}
+
+/* ip,port sets, and sets beside prefixes on one field. */
+static void test_setm(void)
+{
+	struct conf c;
+	int errors;
+	char *out = parse(&c,
+		"set svc hash:ip,port family inet\n"
+		"set nets hash:net,port\n"
+		"set bad hash:net\n"
+		"accept set @svc dst,dst src 10.0.0.0/8 src !@bad\n"
+		"drop set !@nets src,src\n", &errors);
+	const struct policy_rule *r = c.policy.rules;
+
+	CHECK(errors == 0, "errors %d: %s", errors, out);
+	CHECK(c.policy.nsets == 3 && c.policy.sets[1].type == SET_HASH_NETPORT &&
+	      c.policy.sets[1].family == AF_INET, "sets");
+	if (errors == 0 && c.policy.nrules == 2) {
+		CHECK(r[0].nsetm == 2 && r[0].setm[0].set == 0 && r[0].setm[0].dir[0] == POLICY_DIR_DST &&
+		      r[0].setm[0].dir[1] == POLICY_DIR_DST && !r[0].setm[0].neg, "ip,port match");
+		CHECK(r[0].src.present && r[0].src.n == 1 && r[0].setm[1].set == 2 && r[0].setm[1].neg,
+		      "a prefix and a set on src");
+		CHECK(r[1].nsetm == 1 && r[1].setm[0].neg && r[1].setm[0].dir[1] == POLICY_DIR_SRC, "negated");
+	}
+	free(out);
+	conf_free(&c);
 }
 
 /* Every error of a file is reported, in order; the golden file holds them. */
@@ -203,6 +240,7 @@ int main(void)
 {
 	test_good();
 	test_bad();
+	test_setm();
 	test_golden();
 	return check_report("test_conf");
 }

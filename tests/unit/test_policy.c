@@ -76,8 +76,63 @@ static void fill(struct pkt *p, const struct tcase *t)
 	}
 }
 
+/* Set matches follow the kernel's xt_set: which port an ip,port set is
+ * keyed by for each protocol, fragments, bitmap:port for TCP and UDP
+ * only, and a negated match that holds when the key cannot be made. */
+static void test_set_keys(void)
+{
+	static const struct {
+		uint8_t proto, flags, type;
+		uint16_t sport, dport;
+		bool neg;
+		bool want_ipport, want_ports;
+	} k[] = {
+		{ IPPROTO_TCP, PKT_F_PORTS, 0, 1000, 22, false, true, true },
+		{ IPPROTO_TCP, PKT_F_PORTS, 0, 22, 1000, false, false, false },	/* dst direction */
+		{ IPPROTO_UDP, PKT_F_PORTS, 0, 1000, 22, false, false, true },	/* set holds tcp:22 */
+		{ IPPROTO_SCTP, PKT_F_PORTS, 0, 1000, 22, false, false, false },	/* bitmap: TCP, UDP only */
+		{ IPPROTO_TCP, PKT_F_FRAG, 0, 0, 0, false, false, false },	/* no ports in a later fragment */
+		{ IPPROTO_TCP, PKT_F_FRAG, 0, 0, 0, true, true, true },		/* ... so a negated match holds */
+		{ IPPROTO_ICMP, PKT_F_ICMP, 8, 0, 0, false, true, false },	/* icmp:8/0 */
+		{ IPPROTO_ICMP, PKT_F_ICMP, 0, 0, 0, false, false, false },
+		{ 47, 0, 0, 0, 0, false, true, false },				/* gre:0 */
+		{ 47, PKT_F_FRAG, 0, 0, 0, false, true, false },		/* IPv4 later fragment of GRE: port 0 */
+	};
+	struct vset *v[2] = { set_new(SET_HASH_IPPORT, AF_INET), set_new(SET_BITMAP_PORT, 0) };
+	struct policy_sets sets = { v, 2 };
+	struct match_set mi = { .set = 0, .dir = { POLICY_DIR_DST, POLICY_DIR_DST } };
+	struct match_set mp = { .set = 1, .dir = { POLICY_DIR_DST, 0 } };
+	union vd_addr a;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	inet_pton(AF_INET, "192.0.2.1", a.b);
+	set_add_addr_port(v[0], &a, 32, IPPROTO_TCP, 22);
+	set_add_addr_port(v[0], &a, 32, IPPROTO_ICMP, 8 << 8);
+	set_add_addr_port(v[0], &a, 32, 47, 0);
+	set_add_ports(v[1], 22, 22);
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct pkt p;
+
+		memset(&p, 0, sizeof(p));
+		p.family = AF_INET;
+		p.dst = a;
+		p.proto = k[i].proto;
+		p.flags = k[i].flags;
+		p.icmp_type = k[i].type;
+		p.sport = k[i].sport;
+		p.dport = k[i].dport;
+		mi.neg = mp.neg = k[i].neg;
+		CHECK(policy_set_matches(&mi, &sets, &p) == k[i].want_ipport, "case %zu: ip,port", i);
+		CHECK(policy_set_matches(&mp, &sets, &p) == k[i].want_ports, "case %zu: bitmap:port", i);
+	}
+	set_free(v[0]);
+	set_free(v[1]);
+}
+
 int main(void)
 {
+	test_set_keys();
 	struct policy_sets sets;
 	struct vset *v[3];
 	union vd_addr a;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -89,10 +90,50 @@ static void test_ports(void)
 	set_free(s);
 }
 
+static void test_ip_port(void)
+{
+	struct vset *s = set_new(SET_HASH_IPPORT, AF_INET);
+	struct vset *n6 = set_new(SET_HASH_NETPORT, AF_INET6);
+	union vd_addr a = a4("192.0.2.1");
+	unsigned int i;
+
+	CHECK(set_add_addr_port(s, &a, 32, IPPROTO_TCP, 443) == 0, "add tcp");
+	CHECK(set_add_addr_port(s, &a, 32, IPPROTO_ICMP, 8 << 8) == 0, "add icmp echo-request");
+	CHECK(set_add_addr_port(s, &a, 24, IPPROTO_TCP, 80) < 0, "a prefix in hash:ip,port refused");
+	CHECK(set_add_addr(s, &a, 32) < 0, "an address alone refused");
+	CHECK(set_has_addr_port(s, AF_INET, &a, IPPROTO_TCP, 443), "member");
+	CHECK(!set_has_addr_port(s, AF_INET, &a, IPPROTO_UDP, 443), "other protocol");
+	CHECK(!set_has_addr_port(s, AF_INET, &a, IPPROTO_TCP, 444), "other port");
+	CHECK(set_has_addr_port(s, AF_INET, &a, IPPROTO_ICMP, 8 << 8), "icmp type/code");
+	CHECK(!set_has_addr(s, AF_INET, &a), "not an address set");
+	a = a4("192.0.2.2");
+	CHECK(!set_has_addr_port(s, AF_INET, &a, IPPROTO_TCP, 443), "other address");
+	/* many entries, one address with every port: the key's port bits
+	 * spread over the table (no clustering) */
+	for (i = 0; i < 20000; i++)
+		set_add_addr_port(s, &a, 32, IPPROTO_UDP, (uint16_t)(i * 3));
+	for (i = 0; i < 60000; i++)
+		CHECK(set_has_addr_port(s, AF_INET, &a, IPPROTO_UDP, (uint16_t)i) == (i % 3 == 0), "udp %u", i);
+	CHECK(set_count(s) == 20002, "count %zu", set_count(s));
+
+	a = a6("2001:db8:1::");
+	CHECK(set_add_addr_port(n6, &a, 48, IPPROTO_UDP, 53) == 0, "add net,port");
+	a = a6("2001:db8:1:2::5");
+	CHECK(set_has_addr_port(n6, AF_INET6, &a, IPPROTO_UDP, 53), "in the /48, port 53");
+	CHECK(!set_has_addr_port(n6, AF_INET6, &a, IPPROTO_UDP, 54), "port 54");
+	CHECK(!set_has_addr_port(n6, AF_INET, &a, IPPROTO_UDP, 53), "other family");
+	CHECK(set_type_parse("hash:ip,port") == SET_HASH_IPPORT &&
+	      set_type_parse("hash:net,port") == SET_HASH_NETPORT && set_type_dims(SET_HASH_IPPORT) == 2,
+	      "types");
+	set_free(s);
+	set_free(n6);
+}
+
 int main(void)
 {
 	test_hash_ip();
 	test_hash_net();
 	test_ports();
+	test_ip_port();
 	return check_report("test_set");
 }
