@@ -38,6 +38,14 @@ int set_add_ports(struct vset *s, uint16_t lo, uint16_t hi);
 int set_add_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
 		      uint8_t proto, uint16_t port);
 
+/* Removes what the matching add put in (ipset del): 0, or -1 with errno
+ * ENOENT when it is not there, EINVAL when the set holds another kind.
+ * Adds and deletes are incremental (no rebuild), as ipset's own edits. */
+int set_del_addr(struct vset *s, const union vd_addr *a, unsigned int plen);
+int set_del_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
+		      uint8_t proto, uint16_t port);
+int set_del_ports(struct vset *s, uint16_t lo, uint16_t hi);
+
 /* Lookups: a set of another family never contains the address. */
 bool set_has_addr(const struct vset *s, uint8_t family, const union vd_addr *a);
 bool set_has_port(const struct vset *s, uint16_t port);

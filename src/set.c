@@ -146,6 +146,33 @@ static bool table_find(const struct plen_table *t, const struct set_key *key)
 	return false;
 }
 
+/* Linear probing's deletion without tombstones (backward shift): the
+ * entries after the hole that would no longer be reached move into it, so
+ * lookups stay as short as if the key had never been added. */
+static bool table_remove(struct plen_table *t, const struct set_key *key)
+{
+	size_t i = set_hash(key) & t->mask, j, home;
+
+	if (!t->used)
+		return false;
+	while (t->used[i] && !(t->slot[i].pp == key->pp &&
+			       memcmp(&t->slot[i].addr, &key->addr, sizeof(key->addr)) == 0))
+		i = (i + 1) & t->mask;
+	if (!t->used[i])
+		return false;
+	for (j = (i + 1) & t->mask; t->used[j]; j = (j + 1) & t->mask) {
+		home = set_hash(&t->slot[j]) & t->mask;
+		/* j stays unless its home lies cyclically outside (i, j] */
+		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+			t->slot[i] = t->slot[j];
+			i = j;
+		}
+	}
+	t->used[i] = 0;
+	t->count--;
+	return true;
+}
+
 static void table_insert(struct plen_table *t, const struct set_key *key)
 {
 	size_t i = set_hash(key) & t->mask;
@@ -218,6 +245,56 @@ static int add_key(struct vset *s, const union vd_addr *a, unsigned int plen, ui
 	return 0;
 }
 
+static int del_key(struct vset *s, const union vd_addr *a, unsigned int plen, uint32_t pp)
+{
+	struct set_key key = { .addr = *a, .pp = pp };
+	size_t i;
+
+	set_addr_mask(&key.addr, plen);
+	for (i = 0; i < s->ntables; i++)
+		if (s->table[i].plen == plen && table_remove(&s->table[i], &key)) {
+			s->count--;
+			return 0;
+		}
+	errno = ENOENT;
+	return -1;
+}
+
+int set_del_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
+{
+	if (!set_type_is_addr(s->type)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return del_key(s, a, plen, 0);
+}
+
+int set_del_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
+		      uint8_t proto, uint16_t port)
+{
+	if (set_type_dims(s->type) != 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	return del_key(s, a, plen, (uint32_t)proto << 16 | port);
+}
+
+int set_del_ports(struct vset *s, uint16_t lo, uint16_t hi)
+{
+	uint32_t p;
+
+	if (s->type != SET_BITMAP_PORT || lo > hi) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (p = lo; p <= hi; p++) {
+		if (s->ports[p / 64] & (1ull << (p % 64)))
+			s->count--;
+		s->ports[p / 64] &= ~(1ull << (p % 64));
+	}
+	return 0;
+}
+
 int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
 {
 	if (!set_type_is_addr(s->type)) {
@@ -230,7 +307,9 @@ int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
 int set_add_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
 		      uint8_t proto, uint16_t port)
 {
-	if (set_type_dims(s->type) != 2 || (s->type == SET_HASH_IPPORT && plen != (s->family == AF_INET ? 32u : 128u))) {
+	unsigned int host = s->family == AF_INET ? 32 : 128;
+
+	if (set_type_dims(s->type) != 2 || (s->type == SET_HASH_IPPORT && plen != host)) {
 		errno = EINVAL;
 		return -1;
 	}
