@@ -279,7 +279,8 @@ int set_del_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
 	return del_key(s, a, plen, (uint32_t)proto << 16 | port);
 }
 
-int set_del_ports(struct vset *s, uint16_t lo, uint16_t hi)
+/* Sets (@add) or clears the bits of ports @lo..@hi. */
+static int edit_ports(struct vset *s, uint16_t lo, uint16_t hi, bool add)
 {
 	uint32_t p;
 
@@ -288,11 +289,20 @@ int set_del_ports(struct vset *s, uint16_t lo, uint16_t hi)
 		return -1;
 	}
 	for (p = lo; p <= hi; p++) {
-		if (s->ports[p / 64] & (1ull << (p % 64)))
-			s->count--;
-		s->ports[p / 64] &= ~(1ull << (p % 64));
+		bool had = s->ports[p / 64] & (1ull << (p % 64));
+
+		s->count += (size_t)(add && !had) - (size_t)(!add && had);
+		if (add)
+			s->ports[p / 64] |= 1ull << (p % 64);
+		else
+			s->ports[p / 64] &= ~(1ull << (p % 64));
 	}
 	return 0;
+}
+
+int set_del_ports(struct vset *s, uint16_t lo, uint16_t hi)
+{
+	return edit_ports(s, lo, hi, false);
 }
 
 int set_add_addr(struct vset *s, const union vd_addr *a, unsigned int plen)
@@ -318,18 +328,7 @@ int set_add_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
 
 int set_add_ports(struct vset *s, uint16_t lo, uint16_t hi)
 {
-	uint32_t p;
-
-	if (s->type != SET_BITMAP_PORT || lo > hi) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (p = lo; p <= hi; p++) {
-		if (!(s->ports[p / 64] & (1ull << (p % 64))))
-			s->count++;
-		s->ports[p / 64] |= 1ull << (p % 64);
-	}
-	return 0;
+	return edit_ports(s, lo, hi, true);
 }
 
 static bool has_key(const struct vset *s, uint8_t family, const union vd_addr *a, uint32_t pp)
