@@ -1,6 +1,6 @@
 /* classify.h - the compiled classifier: the policy's rules turned into
  * per-field interval tables with a rule bit vector per interval, so a
- * lookup is five binary searches and an AND of bit vectors instead of a
+ * lookup is five table lookups and an AND of bit vectors instead of a
  * walk over every rule. First-match semantics exactly as policy_eval().
  *
  * Built over set references, not set contents: a rule that names a set is
@@ -15,7 +15,7 @@
 
 struct classifier;
 
-/* NULL with errno ENOMEM on failure. */
+/* NULL with errno ENOMEM (or E2BIG: a field of over 16M intervals) on failure. */
 struct classifier *classify_build(const struct policy *pol);
 void classify_free(struct classifier *c);
 

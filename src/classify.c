@@ -5,8 +5,9 @@
  * port, destination port, protocol) has its value domain cut into
  * elementary intervals at every rule boundary; each interval carries a bit
  * vector of the rules whose condition on that field holds there. A lookup
- * finds the packet's interval in each field by binary search, ANDs the
- * five vectors word by word, and the lowest set bit is the first rule that
+ * finds the packet's interval in each field (ports and protocol by direct
+ * table, IPv4 addresses through an adaptive multi-level index, IPv6
+ * addresses by binary search), ANDs the five vectors word by word, and the lowest set bit is the first rule that
  * matches on all five fields. A rule that also needs something the tables
  * do not hold (set membership, interfaces, ICMP type or code) is marked
  * "residual" and confirmed with the reference matcher, policy_rule_matches;
@@ -42,14 +43,40 @@ struct interval {
 	u128 lo, hi;		/* inclusive */
 };
 
+/* An index entry: a leaf names the few intervals (at most IDX_LEAF_MAX) that
+ * meet its part of the domain, a node refines its part into 2^bits
+ * smaller ones (see field_index). */
+#define IDX_NODE (1u << 31)
+#define IDX_LO_MASK 0xffffffu
+#define IDX_COUNT_SHIFT 24
+#define IDX_LEAF_MAX 4
+#define IDX_NODE_BITS 8
+#define IDX_DENSITY 2
+
+/* How a lookup finds a field's row (chosen when built, see field_index). */
+enum field_kind {
+	FK_CONST,	/* one row for the whole domain: nothing to look up */
+	FK_DIRECT,	/* small domains (ports, protocol): direct[key] is the row */
+	FK_INDEX,	/* 32-bit addresses: the adaptive index, then a few compares */
+	FK_WIDE,	/* IPv6 addresses: a start table, then a binary search */
+};
+
 struct field {
+	enum field_kind kind;
+	uint16_t *direct;	/* FK_DIRECT: key -> row */
+	size_t ndirect;
 	size_t nint;
 	u128 *lo;		/* interval i is [lo[i], lo[i + 1] - 1] */
 	uint32_t *lo32;		/* the same in 32 bits, when the domain fits (all
 				 * but IPv6 addresses): the lookups search this */
-	uint32_t *start;	/* start[j]: the interval holding key j << shift */
+	uint32_t *start;	/* 32-bit fields: the index's top level, entry j
+				 * for keys j << shift on; IPv6 addresses: the
+				 * interval holding key j << shift */
 	unsigned int shift;
 	size_t nstart;
+	uint32_t *pool;		/* the index's nodes: a header (shift | bits << 8)
+				 * then 2^bits entries */
+	size_t npool;
 	uint32_t *row;		/* interval -> its row of bv and agg */
 	size_t nrows;
 	uint64_t *bv;		/* nrows vectors of words each */
@@ -225,69 +252,107 @@ static size_t field_search(const struct field *f, u128 key, size_t lo, size_t hi
 	return lo;
 }
 
-/* The packet path's search: 32-bit keys where the domain allows, a
- * quarter of the memory and cheaper compares than 128-bit ones. */
-static size_t field_search_fast(const struct field *f, u128 key, size_t lo, size_t hi)
+static int pool_grow(struct field *f, size_t more)
 {
-	uint32_t k = (uint32_t)key;
+	uint32_t *g = realloc(f->pool, (f->npool + more) * sizeof(*g));
 
-	if (!f->lo32)
-		return field_search(f, key, lo, hi);
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (!g)
+		return -1;
+	f->pool = g;
+	f->npool += more;
+	return 0;
+}
 
-		if (f->lo32[mid] <= k)
-			lo = mid;
-		else
-			hi = mid;
+/* The index entry for keys [base, base + 2^bits - 1] (cut at @max): a
+ * leaf when few intervals meet them, else a node of 2^nb entries (enough
+ * for about two intervals an entry) built the same way, level by level. */
+static int index_entry(struct field *f, uint32_t base, unsigned int bits, uint32_t max,
+		       uint32_t *out)
+{
+	uint64_t last = (uint64_t)base + ((1ull << bits) - 1);
+	size_t first = field_search(f, base, 0, f->nint);
+	size_t end = field_search(f, last > max ? max : last, first, f->nint), off, i;
+	unsigned int nb = 1;
+
+	if (end - first < IDX_LEAF_MAX) {
+		*out = (uint32_t)first | (uint32_t)(end - first + 1) << IDX_COUNT_SHIFT;
+		return 0;
 	}
-	return lo;
+	while (nb < IDX_NODE_BITS && nb < bits && (1u << nb) < IDX_DENSITY * (end - first + 1))
+		nb++;
+	off = f->npool;
+	if (off >= IDX_NODE || pool_grow(f, 1 + ((size_t)1 << nb)) < 0)
+		return -1;
+	f->pool[off] = (bits - nb) | nb << 8;
+	for (i = 0; i < ((size_t)1 << nb); i++) {
+		uint64_t sub = (uint64_t)base + ((uint64_t)i << (bits - nb));
+		uint32_t e = f->pool[off + i];	/* past @max: the previous entry again */
+
+		if (sub <= max && index_entry(f, (uint32_t)sub, bits - nb, max, &e) < 0)
+			return -1;
+		f->pool[off + 1 + i] = e;
+	}
+	*out = IDX_NODE | (uint32_t)off;
+	return 0;
 }
 
-static size_t start_bucket(const struct field *f, u128 key)
-{
-	return f->lo32 ? (size_t)((uint32_t)key >> f->shift) : (size_t)(key >> f->shift);
-}
-
-/* The start table narrows the search to the intervals that meet the key's
- * bucket of the domain (its top bits): usually one or two, so a lookup
- * touches a cache line or two a field instead of a binary search's path
- * through a large array. This is what keeps 8k rules close to 1k. */
-static size_t field_find(const struct field *f, u128 key)
-{
-	size_t j;
-
-	if (!f->start)
-		return field_search(f, key, 0, f->nint);
-	j = (size_t)(key >> f->shift);
-	return field_search(f, key, f->start[j], j + 1 < f->nstart ? f->start[j + 1] + 1 : f->nint);
-}
-
+/* 32-bit fields get an adaptive index: a top level of about two entries an
+ * interval, and where the policy crowds many boundaries into one entry's
+ * part of the domain (ClassBench's addresses cluster in a few /16s), nodes
+ * that split it further, until at most IDX_LEAF_MAX intervals are left to
+ * compare with. A lookup is two or three dependent loads and a few
+ * branch-free compares instead of a binary search's mispredicted branches.
+ * IPv6 addresses keep a start table and a binary search. */
 static int field_index(struct field *f, u128 max)
 {
 	unsigned int bits = 0, want = 1;
 	size_t j;
 
-	if (max <= UINT32_MAX) {
-		f->lo32 = malloc(f->nint * sizeof(*f->lo32));
-		if (!f->lo32)
-			return -1;
-		for (j = 0; j < f->nint; j++)
-			f->lo32[j] = (uint32_t)f->lo[j];
-	}
-	if (f->nint <= 8)
+	if (f->nrows == 1) {
+		f->kind = FK_CONST;
 		return 0;
-	while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
-		want++;
+	}
+	if (max <= 65536 && f->nrows <= UINT16_MAX) {
+		f->kind = FK_DIRECT;
+		f->ndirect = (size_t)max + 1;
+		f->direct = malloc(f->ndirect * sizeof(*f->direct));
+		if (!f->direct)
+			return -1;
+		for (j = 0; j < f->nint; j++) {
+			size_t k, end = j + 1 < f->nint ? (size_t)f->lo[j + 1] : (size_t)max + 1;
+
+			for (k = (size_t)f->lo[j]; k < end; k++)
+				f->direct[k] = (uint16_t)f->row[j];
+		}
+		return 0;
+	}
+	f->kind = max > UINT32_MAX ? FK_WIDE : FK_INDEX;
 	while (bits < 128 && (max >> bits) != 0)
 		bits++;
+	while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
+		want++;
 	f->shift = bits > want ? bits - want : 0;
 	f->nstart = (size_t)(max >> f->shift) + 1;
 	f->start = malloc(f->nstart * sizeof(*f->start));
 	if (!f->start)
 		return -1;
+	if (max > UINT32_MAX) {
+		for (j = 0; j < f->nstart; j++)
+			f->start[j] = (uint32_t)field_search(f, (u128)j << f->shift, 0, f->nint);
+		return 0;
+	}
+	if (f->nint > IDX_LO_MASK) {
+		errno = E2BIG;	/* 16M intervals: far past any policy's */
+		return -1;
+	}
+	f->lo32 = malloc(f->nint * sizeof(*f->lo32));
+	if (!f->lo32)
+		return -1;
+	for (j = 0; j < f->nint; j++)
+		f->lo32[j] = (uint32_t)f->lo[j];
 	for (j = 0; j < f->nstart; j++)
-		f->start[j] = (uint32_t)field_search(f, (u128)j << f->shift, 0, f->nint);
+		if (index_entry(f, (uint32_t)(j << f->shift), f->shift, (uint32_t)max, &f->start[j]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -368,9 +433,9 @@ static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, 
 		return -1;
 	for (r = 0; r < nrules; r++) {
 		for (k = 0; k < per_rule[r].n; k++) {
-			size_t first = field_find(f, per_rule[r].v[k].lo);
+			size_t first = field_search(f, per_rule[r].v[k].lo, 0, f->nint);
 			size_t last = per_rule[r].v[k].hi == max ? f->nint - 1
-								: field_find(f, per_rule[r].v[k].hi);
+								: field_search(f, per_rule[r].v[k].hi, 0, f->nint);
 
 			for (i = first; i <= last; i++)
 				f->bv[i * words + r / 64] |= 1ull << (r % 64);
@@ -448,6 +513,8 @@ static void family_free(struct family_table *t)
 		free(t->f[f].bv);
 		free(t->f[f].agg);
 		free(t->f[f].start);
+		free(t->f[f].pool);
+		free(t->f[f].direct);
 		free(t->f[f].row);
 	}
 	free(t->rule);
@@ -462,7 +529,8 @@ static size_t family_memory(const struct family_table *t)
 	for (f = 0; f < F_COUNT; f++)
 		sum += t->f[f].nint * (sizeof(u128) + sizeof(uint32_t) + (t->f[f].lo32 ? 4 : 0)) +
 		       t->f[f].nrows * (t->words + t->aggwords) * sizeof(uint64_t) +
-		       t->f[f].nstart * sizeof(uint32_t);
+		       (t->f[f].nstart + t->f[f].npool) * sizeof(uint32_t) +
+		       t->f[f].ndirect * sizeof(uint16_t);
 	return sum;
 }
 
@@ -473,8 +541,10 @@ struct classifier *classify_build(const struct policy *pol)
 	if (!c)
 		return NULL;
 	if (family_build(&c->fam[0], pol, AF_INET) < 0 || family_build(&c->fam[1], pol, AF_INET6) < 0) {
+		int err = errno;	/* ENOMEM, or E2BIG from field_index */
+
 		classify_free(c);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	c->memory = sizeof(*c) + family_memory(&c->fam[0]) + family_memory(&c->fam[1]);
@@ -497,12 +567,15 @@ size_t classify_memory(const struct classifier *c)
 
 /* --- lookup ------------------------------------------------------------- */
 
-/* One packet's progress through a lookup: its keys, then the interval it
- * falls in on each field. */
+/* One packet's progress through a lookup: its keys, the index entry or
+ * search range on each field, then its rows. Stage by stage, so that a
+ * batch can issue one stage's loads for many packets before it needs them
+ * (classify_eval_batch). */
 struct probe {
 	const struct family_table *t;
-	u128 key[F_COUNT];
-	size_t lo[F_COUNT], hi[F_COUNT];	/* the search range, from the start table */
+	uint32_t key[F_COUNT];		/* all but IPv6 addresses */
+	u128 key6[2];			/* IPv6 source and destination */
+	uint32_t lo[F_COUNT], hi[F_COUNT];	/* FK_INDEX, FK_WIDE: intervals to search */
 };
 
 static void probe_keys(const struct classifier *c, const struct pkt *p, struct probe *q)
@@ -510,17 +583,50 @@ static void probe_keys(const struct classifier *c, const struct pkt *p, struct p
 	int f;
 
 	q->t = &c->fam[p->family == AF_INET6];
-	q->key[F_SRC] = addr_key(p->family, &p->src);
-	q->key[F_DST] = addr_key(p->family, &p->dst);
+	if (p->family == AF_INET6) {
+		q->key6[F_SRC] = addr_key(AF_INET6, &p->src);
+		q->key6[F_DST] = addr_key(AF_INET6, &p->dst);
+	} else {
+		q->key[F_SRC] = ntohl(p->src.w[0]);
+		q->key[F_DST] = ntohl(p->dst.w[0]);
+	}
 	q->key[F_SPORT] = (p->flags & PKT_F_PORTS) ? p->sport : NO_PORTS;
 	q->key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
-	q->key[F_PROTO] = (u128)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
-	for (f = 0; f < F_COUNT; f++)
-		if (q->t->f[f].start)
-			__builtin_prefetch(&q->t->f[f].start[start_bucket(&q->t->f[f], q->key[f])]);
+	q->key[F_PROTO] = (uint32_t)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
+	for (f = 0; f < F_COUNT; f++) {
+		const struct field *fd = &q->t->f[f];
+
+		switch (fd->kind) {
+		case FK_DIRECT:
+			__builtin_prefetch(&fd->direct[q->key[f]]);
+			break;
+		case FK_INDEX:
+			__builtin_prefetch(&fd->start[q->key[f] >> fd->shift]);
+			break;
+		case FK_WIDE:
+			__builtin_prefetch(&fd->start[(size_t)(q->key6[f] >> fd->shift)]);
+			break;
+		case FK_CONST:
+			break;
+		}
+	}
 }
 
-/* The start table's narrowing (see field_find), kept for the search. */
+/* FK_INDEX: the nodes followed down to the leaf, whose intervals are the
+ * ones to compare with. */
+static void index_range(const struct field *f, uint32_t key, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t e = f->start[key >> f->shift];
+
+	while (e & IDX_NODE) {
+		const uint32_t *node = f->pool + (e & ~IDX_NODE);
+
+		e = node[1 + ((key >> (node[0] & 0xff)) & ((1u << (node[0] >> 8)) - 1))];
+	}
+	*lo = e & IDX_LO_MASK;
+	*hi = *lo + (e >> IDX_COUNT_SHIFT);
+}
+
 static void probe_range(struct probe *q)
 {
 	int f;
@@ -529,29 +635,54 @@ static void probe_range(struct probe *q)
 		const struct field *fd = &q->t->f[f];
 		size_t j;
 
-		if (!fd->start) {
-			q->lo[f] = 0;
-			q->hi[f] = fd->nint;
-			continue;
-		}
-		j = start_bucket(fd, q->key[f]);
-		q->lo[f] = fd->start[j];
-		q->hi[f] = j + 1 < fd->nstart ? fd->start[j + 1] + 1 : fd->nint;
-		if (fd->lo32)
+		switch (fd->kind) {
+		case FK_INDEX:
+			index_range(fd, q->key[f], &q->lo[f], &q->hi[f]);
 			__builtin_prefetch(&fd->lo32[q->lo[f]]);
-		else
+			break;
+		case FK_WIDE:
+			j = (size_t)(q->key6[f] >> fd->shift);
+			q->lo[f] = fd->start[j];
+			q->hi[f] = j + 1 < fd->nstart ? fd->start[j + 1] + 1 : (uint32_t)fd->nint;
 			__builtin_prefetch(&fd->lo[q->lo[f]]);
+			break;
+		default:
+			break;
+		}
 	}
 }
 
-/* The search, then the row's first words, fetched ahead of the scan. */
+/* The row of field @f: an FK_INDEX leaf's intervals are counted without a
+ * branch (the bounds are sorted, so the interval is the first plus the
+ * number of later bounds <= key). */
+static size_t probe_row(const struct probe *q, int f)
+{
+	const struct field *fd = &q->t->f[f];
+	uint32_t i, at = q->lo[f];
+
+	switch (fd->kind) {
+	case FK_DIRECT:
+		return fd->direct[q->key[f]];
+	case FK_INDEX:
+		for (i = q->lo[f] + 1; i < q->hi[f]; i++)
+			at += fd->lo32[i] <= q->key[f];
+		return fd->row[at];
+	case FK_WIDE:
+		return fd->row[field_search(fd, q->key6[f], q->lo[f], q->hi[f])];
+	case FK_CONST:
+		break;
+	}
+	return 0;
+}
+
+/* The rows, their first words fetched ahead of the scan. */
 static void probe_rows(struct probe *q, const uint64_t **bv, const uint64_t **agg)
 {
 	const struct family_table *t = q->t;
 	int f;
 
 	for (f = 0; f < F_COUNT; f++) {
-		size_t r = t->f[f].row[field_search_fast(&t->f[f], q->key[f], q->lo[f], q->hi[f])];
+		size_t r = probe_row(q, f);
 
 		bv[f] = t->f[f].bv + r * t->words;
 		agg[f] = t->f[f].agg + r * t->aggwords;
