@@ -26,8 +26,10 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "classify.h"
@@ -51,25 +53,20 @@ struct interval {
 #define IDX_COUNT_SHIFT 24
 #define IDX_LEAF_MAX 4
 #define IDX_NODE_BITS 8
-#define IDX_DENSITY 2
+#define IDX_DENSITY 8
 
-/* How a lookup finds a field's row (chosen when built, see field_index). */
-enum field_kind {
-	FK_CONST,	/* one row for the whole domain: nothing to look up */
-	FK_DIRECT,	/* small domains (ports, protocol): direct[key] is the row */
-	FK_INDEX,	/* 32-bit addresses: the adaptive index, then a few compares */
-	FK_WIDE,	/* IPv6 addresses: a start table, then a binary search */
-};
-
+/* How a lookup finds a field's row depends on the field alone, never on
+ * the policy, so the lookup is straight-line code: ports and protocol
+ * (domains of at most 65,537 keys) take direct[key]; IPv4 addresses go
+ * through the adaptive index (field_index) to a few intervals compared
+ * branch-free; IPv6 addresses take a start table, then a binary search. */
 struct field {
-	enum field_kind kind;
-	uint16_t *direct;	/* FK_DIRECT: key -> row */
+	uint32_t *direct;	/* ports, protocol: key -> row */
 	size_t ndirect;
 	size_t nint;
 	u128 *lo;		/* interval i is [lo[i], lo[i + 1] - 1] */
-	uint32_t *lo32;		/* the same in 32 bits, when the domain fits (all
-				 * but IPv6 addresses): the lookups search this */
-	uint32_t *start;	/* 32-bit fields: the index's top level, entry j
+	uint32_t *lo32;		/* IPv4 addresses: the same in 32 bits */
+	uint32_t *start;	/* IPv4 addresses: the index's top level, entry j
 				 * for keys j << shift on; IPv6 addresses: the
 				 * interval holding key j << shift */
 	unsigned int shift;
@@ -77,16 +74,20 @@ struct field {
 	uint32_t *pool;		/* the index's nodes: a header (shift | bits << 8)
 				 * then 2^bits entries */
 	size_t npool;
-	uint32_t *row;		/* interval -> its row of bv and agg */
+	uint32_t *row;		/* interval -> its row */
 	size_t nrows;
-	uint64_t *bv;		/* nrows vectors of words each */
-	uint64_t *agg;		/* nrows aggregates of aggwords: bit j = word j of bv not zero */
+	uint64_t *bv;		/* while building: nrows vectors of words each */
+	uint64_t *rows;		/* nrows rows of stride words: aggwords aggregates
+				 * (bit j: word j of the vector is not zero), then
+				 * the vector, so one cache line starts both */
 };
 
 struct family_table {
+	bool wide;		/* IPv6 */
 	size_t nrules;		/* rules that apply to this family */
 	size_t words;
 	size_t aggwords;	/* words / 64, rounded up */
+	size_t stride;		/* aggwords + words */
 	uint32_t *rule;		/* family-local index -> policy rule index */
 	uint8_t *residual;	/* confirm with policy_rule_matches */
 	struct field f[F_COUNT];
@@ -94,6 +95,9 @@ struct family_table {
 
 struct classifier {
 	struct family_table fam[2];	/* AF_INET, AF_INET6 */
+	char *arena;		/* every lookup table, once built (classify_pack) */
+	size_t arena_size;
+	bool arena_mapped;
 	size_t memory;
 };
 
@@ -265,7 +269,7 @@ static int pool_grow(struct field *f, size_t more)
 
 /* The index entry for keys [base, base + 2^bits - 1] (cut at @max): a
  * leaf when few intervals meet them, else a node of 2^nb entries (enough
- * for about two intervals an entry) built the same way, level by level. */
+ * for about IDX_DENSITY entries an interval) built the same way, level by level. */
 static int index_entry(struct field *f, uint32_t base, unsigned int bits, uint32_t max,
 		       uint32_t *out)
 {
@@ -302,31 +306,28 @@ static int index_entry(struct field *f, uint32_t base, unsigned int bits, uint32
  * that split it further, until at most IDX_LEAF_MAX intervals are left to
  * compare with. A lookup is two or three dependent loads and a few
  * branch-free compares instead of a binary search's mispredicted branches.
- * IPv6 addresses keep a start table and a binary search. */
+ * IPv6 addresses keep a start table and a binary search. Ports and
+ * protocol get a direct table. */
 static int field_index(struct field *f, u128 max)
 {
 	unsigned int bits = 0, want = 1;
 	size_t j;
 
-	if (f->nrows == 1) {
-		f->kind = FK_CONST;
-		return 0;
-	}
-	if (max <= 65536 && f->nrows <= UINT16_MAX) {
-		f->kind = FK_DIRECT;
-		f->ndirect = (size_t)max + 1;
+	if (max <= NO_PORTS) {
+		/* One row (no rule looks at the field): a one-entry table
+		 * that every key past it maps to, see probe_range. */
+		f->ndirect = f->nrows == 1 ? 1 : (size_t)max + 1;
 		f->direct = malloc(f->ndirect * sizeof(*f->direct));
 		if (!f->direct)
 			return -1;
 		for (j = 0; j < f->nint; j++) {
-			size_t k, end = j + 1 < f->nint ? (size_t)f->lo[j + 1] : (size_t)max + 1;
+			size_t k, end = j + 1 < f->nint ? (size_t)f->lo[j + 1] : f->ndirect;
 
-			for (k = (size_t)f->lo[j]; k < end; k++)
-				f->direct[k] = (uint16_t)f->row[j];
+			for (k = (size_t)f->lo[j]; k < end && k < f->ndirect; k++)
+				f->direct[k] = f->row[j];
 		}
 		return 0;
 	}
-	f->kind = max > UINT32_MAX ? FK_WIDE : FK_INDEX;
 	while (bits < 128 && (max >> bits) != 0)
 		bits++;
 	while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
@@ -446,14 +447,32 @@ static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, 
 	/* Aggregated bit vectors (Baboescu and Varghese): a lookup ANDs
 	 * these first and visits only words that can hold a match, so its
 	 * cost follows the matches, not the number of rules. */
-	f->agg = calloc(f->nrows * aggwords, sizeof(*f->agg));
-	if (!f->agg)
+	f->rows = calloc(f->nrows * (aggwords + words), sizeof(*f->rows));
+	if (!f->rows)
 		return -1;
-	for (i = 0; i < f->nrows; i++)
+	for (i = 0; i < f->nrows; i++) {
+		uint64_t *row = f->rows + i * (aggwords + words);
+
+		memcpy(row + aggwords, f->bv + i * words, words * sizeof(*row));
 		for (k = 0; k < words; k++)
-			if (f->bv[i * words + k])
-				f->agg[i * aggwords + k / 64] |= 1ull << (k % 64);
-	return field_index(f, max);
+			if (row[aggwords + k])
+				row[k / 64] |= 1ull << (k % 64);
+	}
+	free(f->bv);
+	f->bv = NULL;
+	if (field_index(f, max) < 0)
+		return -1;
+	/* What only the build needed: the lookups of all but IPv6 addresses
+	 * read lo32 or direct. */
+	if (max <= UINT32_MAX) {
+		free(f->lo);
+		f->lo = NULL;
+	}
+	if (f->direct) {
+		free(f->row);
+		f->row = NULL;
+	}
+	return 0;
 }
 
 static int family_build(struct family_table *t, const struct policy *pol, uint8_t family)
@@ -481,6 +500,8 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 	if (t->words == 0)
 		t->words = 1;
 	t->aggwords = (t->words + 63) / 64;
+	t->stride = t->aggwords + t->words;
+	t->wide = family == AF_INET6;
 	lists = calloc(n ? n : 1, sizeof(*lists));
 	if (!lists)
 		return -1;
@@ -511,7 +532,7 @@ static void family_free(struct family_table *t)
 		free(t->f[f].lo);
 		free(t->f[f].lo32);
 		free(t->f[f].bv);
-		free(t->f[f].agg);
+		free(t->f[f].rows);
 		free(t->f[f].start);
 		free(t->f[f].pool);
 		free(t->f[f].direct);
@@ -521,17 +542,97 @@ static void family_free(struct family_table *t)
 	free(t->residual);
 }
 
-static size_t family_memory(const struct family_table *t)
+/* All lookup tables in one block: a large policy's tables (megabytes,
+ * read at random) then sit on a few transparent huge pages instead of
+ * thousands of small ones, which spares the lookups most TLB misses. The
+ * block is filled in two passes over the same list: one counts (base is
+ * NULL), one moves. */
+struct arena {
+	char *base;
+	size_t used, size;
+	bool mapped;		/* mmap'd, huge-page aligned */
+};
+
+#define ARENA_ALIGN 64
+#define HUGE_PAGE (2u << 20)
+
+static void *arena_move(struct arena *a, void *src, size_t bytes)
 {
-	size_t sum = t->nrules * (sizeof(*t->rule) + 1);
+	size_t room = (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	void *dst;
+
+	if (!src)
+		return NULL;
+	if (!a->base) {
+		a->used += room;
+		return src;
+	}
+	dst = a->base + a->used;
+	memcpy(dst, src, bytes);
+	a->used += room;
+	free(src);
+	return dst;
+}
+
+static void family_pack(struct family_table *t, struct arena *a)
+{
 	int f;
 
-	for (f = 0; f < F_COUNT; f++)
-		sum += t->f[f].nint * (sizeof(u128) + sizeof(uint32_t) + (t->f[f].lo32 ? 4 : 0)) +
-		       t->f[f].nrows * (t->words + t->aggwords) * sizeof(uint64_t) +
-		       (t->f[f].nstart + t->f[f].npool) * sizeof(uint32_t) +
-		       t->f[f].ndirect * sizeof(uint16_t);
-	return sum;
+	t->rule = arena_move(a, t->rule, t->nrules * sizeof(*t->rule));
+	t->residual = arena_move(a, t->residual, t->nrules);
+	for (f = 0; f < F_COUNT; f++) {
+		struct field *fd = &t->f[f];
+
+		fd->rows = arena_move(a, fd->rows, fd->nrows * t->stride * sizeof(*fd->rows));
+		fd->direct = arena_move(a, fd->direct, fd->ndirect * sizeof(*fd->direct));
+		fd->start = arena_move(a, fd->start, fd->nstart * sizeof(*fd->start));
+		fd->pool = arena_move(a, fd->pool, fd->npool * sizeof(*fd->pool));
+		fd->lo32 = arena_move(a, fd->lo32, fd->nint * sizeof(*fd->lo32));
+		fd->lo = arena_move(a, fd->lo, fd->nint * sizeof(*fd->lo));
+		fd->row = arena_move(a, fd->row, fd->nint * sizeof(*fd->row));
+	}
+}
+
+/* Room for @size bytes: huge-page aligned and advised from a megabyte on
+ * (transparent huge pages are often "madvise" only), cache-line aligned
+ * below. NULL if none: the tables then stay where they are. */
+static char *arena_alloc(struct arena *a)
+{
+	size_t len = (a->size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1), lead;
+	char *m;
+
+	if (a->size < HUGE_PAGE / 2)
+		return aligned_alloc(ARENA_ALIGN, a->size ? a->size : ARENA_ALIGN);
+	m = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	lead = (HUGE_PAGE - (uintptr_t)m % HUGE_PAGE) % HUGE_PAGE;
+	if (lead)
+		munmap(m, lead);
+	munmap(m + lead + len, HUGE_PAGE - lead);
+	madvise(m + lead, len, MADV_HUGEPAGE);	/* advice: no huge pages is no error */
+	a->size = len;
+	a->mapped = true;
+	return m + lead;
+}
+
+static void classify_pack(struct classifier *c)
+{
+	struct arena a = { 0 };
+
+	family_pack(&c->fam[0], &a);
+	family_pack(&c->fam[1], &a);
+	a.size = a.used;
+	a.used = 0;
+	a.base = arena_alloc(&a);
+	if (a.base) {
+		family_pack(&c->fam[0], &a);
+		family_pack(&c->fam[1], &a);
+		c->arena = a.base;
+		c->arena_size = a.size;
+		c->arena_mapped = a.mapped;
+	}
+	c->memory = sizeof(*c) + a.size;
 }
 
 struct classifier *classify_build(const struct policy *pol)
@@ -547,7 +648,7 @@ struct classifier *classify_build(const struct policy *pol)
 		errno = err;
 		return NULL;
 	}
-	c->memory = sizeof(*c) + family_memory(&c->fam[0]) + family_memory(&c->fam[1]);
+	classify_pack(c);
 	return c;
 }
 
@@ -555,8 +656,14 @@ void classify_free(struct classifier *c)
 {
 	if (!c)
 		return;
-	family_free(&c->fam[0]);
-	family_free(&c->fam[1]);
+	if (c->arena_mapped)
+		munmap(c->arena, c->arena_size);
+	else if (c->arena)
+		free(c->arena);
+	else {
+		family_free(&c->fam[0]);
+		family_free(&c->fam[1]);
+	}
 	free(c);
 }
 
@@ -567,53 +674,44 @@ size_t classify_memory(const struct classifier *c)
 
 /* --- lookup ------------------------------------------------------------- */
 
-/* One packet's progress through a lookup: its keys, the index entry or
- * search range on each field, then its rows. Stage by stage, so that a
- * batch can issue one stage's loads for many packets before it needs them
+/* One packet's progress through a lookup: its keys, then what each field
+ * leaves to search, then its rows. Stage by stage, so that a batch can
+ * issue one stage's loads for many packets before it needs them
  * (classify_eval_batch). */
 struct probe {
 	const struct family_table *t;
 	uint32_t key[F_COUNT];		/* all but IPv6 addresses */
 	u128 key6[2];			/* IPv6 source and destination */
-	uint32_t lo[F_COUNT], hi[F_COUNT];	/* FK_INDEX, FK_WIDE: intervals to search */
+	uint32_t lo[2], hi[2];		/* addresses: the intervals left to search */
+	const uint64_t *row[F_COUNT];
 };
 
 static void probe_keys(const struct classifier *c, const struct pkt *p, struct probe *q)
 {
+	const struct family_table *t = &c->fam[p->family == AF_INET6];
 	int f;
 
-	q->t = &c->fam[p->family == AF_INET6];
-	if (p->family == AF_INET6) {
+	q->t = t;
+	if (t->wide) {
 		q->key6[F_SRC] = addr_key(AF_INET6, &p->src);
 		q->key6[F_DST] = addr_key(AF_INET6, &p->dst);
+		for (f = F_SRC; f <= F_DST; f++)
+			__builtin_prefetch(&t->f[f].start[(size_t)(q->key6[f] >> t->f[f].shift)]);
 	} else {
 		q->key[F_SRC] = ntohl(p->src.w[0]);
 		q->key[F_DST] = ntohl(p->dst.w[0]);
+		for (f = F_SRC; f <= F_DST; f++)
+			__builtin_prefetch(&t->f[f].start[q->key[f] >> t->f[f].shift]);
 	}
 	q->key[F_SPORT] = (p->flags & PKT_F_PORTS) ? p->sport : NO_PORTS;
 	q->key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
 	q->key[F_PROTO] = (uint32_t)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
-	for (f = 0; f < F_COUNT; f++) {
-		const struct field *fd = &q->t->f[f];
-
-		switch (fd->kind) {
-		case FK_DIRECT:
-			__builtin_prefetch(&fd->direct[q->key[f]]);
-			break;
-		case FK_INDEX:
-			__builtin_prefetch(&fd->start[q->key[f] >> fd->shift]);
-			break;
-		case FK_WIDE:
-			__builtin_prefetch(&fd->start[(size_t)(q->key6[f] >> fd->shift)]);
-			break;
-		case FK_CONST:
-			break;
-		}
-	}
+	for (f = F_SPORT; f <= F_PROTO; f++)
+		__builtin_prefetch(&t->f[f].direct[q->key[f] < t->f[f].ndirect ? q->key[f] : 0]);
 }
 
-/* FK_INDEX: the nodes followed down to the leaf, whose intervals are the
- * ones to compare with. */
+/* IPv4 addresses: the nodes followed down to the leaf, whose intervals
+ * are the ones to compare with. */
 static void index_range(const struct field *f, uint32_t key, uint32_t *lo, uint32_t *hi)
 {
 	uint32_t e = f->start[key >> f->shift];
@@ -627,86 +725,80 @@ static void index_range(const struct field *f, uint32_t key, uint32_t *lo, uint3
 	*hi = *lo + (e >> IDX_COUNT_SHIFT);
 }
 
+static const uint64_t *probe_fetch(const struct family_table *t, int f, size_t r)
+{
+	const uint64_t *row = t->f[f].rows + r * t->stride;
+
+	__builtin_prefetch(row);
+	return row;
+}
+
+/* Ports and protocol: their rows. Addresses: the intervals to search. */
 static void probe_range(struct probe *q)
-{
-	int f;
-
-	for (f = 0; f < F_COUNT; f++) {
-		const struct field *fd = &q->t->f[f];
-		size_t j;
-
-		switch (fd->kind) {
-		case FK_INDEX:
-			index_range(fd, q->key[f], &q->lo[f], &q->hi[f]);
-			__builtin_prefetch(&fd->lo32[q->lo[f]]);
-			break;
-		case FK_WIDE:
-			j = (size_t)(q->key6[f] >> fd->shift);
-			q->lo[f] = fd->start[j];
-			q->hi[f] = j + 1 < fd->nstart ? fd->start[j + 1] + 1 : (uint32_t)fd->nint;
-			__builtin_prefetch(&fd->lo[q->lo[f]]);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* The row of field @f: an FK_INDEX leaf's intervals are counted without a
- * branch (the bounds are sorted, so the interval is the first plus the
- * number of later bounds <= key). */
-static size_t probe_row(const struct probe *q, int f)
-{
-	const struct field *fd = &q->t->f[f];
-	uint32_t i, at = q->lo[f];
-
-	switch (fd->kind) {
-	case FK_DIRECT:
-		return fd->direct[q->key[f]];
-	case FK_INDEX:
-		for (i = q->lo[f] + 1; i < q->hi[f]; i++)
-			at += fd->lo32[i] <= q->key[f];
-		return fd->row[at];
-	case FK_WIDE:
-		return fd->row[field_search(fd, q->key6[f], q->lo[f], q->hi[f])];
-	case FK_CONST:
-		break;
-	}
-	return 0;
-}
-
-/* The rows, their first words fetched ahead of the scan. */
-static void probe_rows(struct probe *q, const uint64_t **bv, const uint64_t **agg)
 {
 	const struct family_table *t = q->t;
 	int f;
 
-	for (f = 0; f < F_COUNT; f++) {
-		size_t r = probe_row(q, f);
+	for (f = F_SPORT; f <= F_PROTO; f++) {
+		const struct field *fd = &t->f[f];
 
-		bv[f] = t->f[f].bv + r * t->words;
-		agg[f] = t->f[f].agg + r * t->aggwords;
-		__builtin_prefetch(agg[f]);
-		__builtin_prefetch(bv[f]);
+		q->row[f] = probe_fetch(t, f, fd->direct[q->key[f] < fd->ndirect ? q->key[f] : 0]);
+	}
+	for (f = F_SRC; f <= F_DST; f++) {
+		const struct field *fd = &t->f[f];
+
+		if (t->wide) {
+			size_t j = (size_t)(q->key6[f] >> fd->shift);
+
+			q->lo[f] = fd->start[j];
+			q->hi[f] = j + 1 < fd->nstart ? fd->start[j + 1] + 1 : (uint32_t)fd->nint;
+			__builtin_prefetch(&fd->lo[q->lo[f]]);
+		} else {
+			index_range(fd, q->key[f], &q->lo[f], &q->hi[f]);
+			__builtin_prefetch(&fd->lo32[q->lo[f]]);
+		}
+	}
+}
+
+/* The addresses' rows. An IPv4 leaf's intervals are counted without a
+ * branch (the bounds are sorted, so the interval is the first plus the
+ * number of later bounds <= key). */
+static void probe_rows(struct probe *q)
+{
+	const struct family_table *t = q->t;
+	int f;
+
+	for (f = F_SRC; f <= F_DST; f++) {
+		const struct field *fd = &t->f[f];
+		uint32_t i, at = q->lo[f];
+
+		if (t->wide) {
+			at = (uint32_t)field_search(fd, q->key6[f], q->lo[f], q->hi[f]);
+		} else {
+			for (i = q->lo[f] + 1; i < q->hi[f]; i++)
+				at += fd->lo32[i] <= q->key[f];
+		}
+		q->row[f] = probe_fetch(t, f, fd->row[at]);
 	}
 }
 
 /* The AND of the five rows: the first rule set in all of them that is
  * not a residual one failing its confirmation. */
-static void scan(const struct family_table *t, const uint64_t *const *bv, const uint64_t *const *agg,
-		 const struct policy *pol, const struct policy_sets *sets, const struct pkt *p,
-		 struct policy_verdict *v)
+static void scan(const struct probe *q, const struct policy *pol, const struct policy_sets *sets,
+		 const struct pkt *p, struct policy_verdict *v)
 {
-	size_t a;
+	const struct family_table *t = q->t;
+	const uint64_t *const *row = q->row;
+	size_t a, agg = t->aggwords;
 
-	for (a = 0; a < t->aggwords; a++) {
-		uint64_t words = agg[F_SRC][a] & agg[F_DST][a] & agg[F_SPORT][a] & agg[F_DPORT][a] &
-				 agg[F_PROTO][a];
+	for (a = 0; a < agg; a++) {
+		uint64_t words = row[F_SRC][a] & row[F_DST][a] & row[F_SPORT][a] & row[F_DPORT][a] &
+				 row[F_PROTO][a];
 
 		while (words) {
 			size_t w = a * 64 + (size_t)__builtin_ctzll(words);
-			uint64_t x = bv[F_SRC][w] & bv[F_DST][w] & bv[F_SPORT][w] & bv[F_DPORT][w] &
-				     bv[F_PROTO][w];
+			uint64_t x = row[F_SRC][agg + w] & row[F_DST][agg + w] & row[F_SPORT][agg + w] &
+				     row[F_DPORT][agg + w] & row[F_PROTO][agg + w];
 
 			while (x) {
 				size_t i = w * 64 + (size_t)__builtin_ctzll(x);
@@ -731,13 +823,12 @@ static void scan(const struct family_table *t, const uint64_t *const *bv, const 
 void classify_eval(const struct classifier *c, const struct policy *pol,
 		   const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
 {
-	const uint64_t *bv[F_COUNT], *agg[F_COUNT];
 	struct probe q;
 
 	probe_keys(c, p, &q);
 	probe_range(&q);
-	probe_rows(&q, bv, agg);
-	scan(q.t, bv, agg, pol, sets, p, v);
+	probe_rows(&q);
+	scan(&q, pol, sets, p, v);
 }
 
 /* The same, for many packets, stage by stage: each stage's loads for one
@@ -748,7 +839,6 @@ void classify_eval_batch(const struct classifier *c, const struct policy *pol,
 			 struct policy_verdict *v)
 {
 	struct probe q[CLASSIFY_BATCH];
-	const uint64_t *bv[CLASSIFY_BATCH][F_COUNT], *agg[CLASSIFY_BATCH][F_COUNT];
 	size_t base, i, m;
 
 	for (base = 0; base < n; base += m) {
@@ -758,8 +848,8 @@ void classify_eval_batch(const struct classifier *c, const struct policy *pol,
 		for (i = 0; i < m; i++)
 			probe_range(&q[i]);
 		for (i = 0; i < m; i++)
-			probe_rows(&q[i], bv[i], agg[i]);
+			probe_rows(&q[i]);
 		for (i = 0; i < m; i++)
-			scan(q[i].t, bv[i], agg[i], pol, sets, p[base + i], &v[base + i]);
+			scan(&q[i], pol, sets, p[base + i], &v[base + i]);
 	}
 }

@@ -32,6 +32,7 @@
 
 #define REPS 200000
 #define BURST 32
+#define MAXRUNS 32
 
 static double now(void)
 {
@@ -118,6 +119,8 @@ static struct pkt *load_trace(const char *path, size_t *n)
 	return v;
 }
 
+enum kind { LINEAR, VERDICTD, VD_BURST, ACL_ONE, ACL_BURST, NKINDS };
+
 struct bench {
 	struct conf c;
 	struct cb_rule *rules;
@@ -130,9 +133,9 @@ struct bench {
 	double acl_build_ms;
 	size_t acl_memory;
 	int *out;		/* a pass's answers */
+	double ns[NKINDS][MAXRUNS];	/* ns per lookup, by kind and run */
+	size_t wrong;		/* answers that differ from the linear scan's */
 };
-
-enum kind { LINEAR, VERDICTD, VD_BURST, ACL_ONE, ACL_BURST, NKINDS };
 
 /* One pass of @reps lookups; the answers of the first ntrace in b->out. */
 static void pass(struct bench *b, enum kind k, size_t reps)
@@ -176,22 +179,43 @@ static void pass(struct bench *b, enum kind k, size_t reps)
 	}
 }
 
-/* ns per lookup, median over runs. */
-static double time_lookups(struct bench *b, enum kind k, int runs)
+static double median(double *v, int n)
 {
-	double t[32], t0;
-	size_t reps = k == LINEAR ? REPS / 50 : REPS;
+	qsort(v, (size_t)n, sizeof(v[0]), dcmp);
+	return v[n / 2];
+}
+
+/* Run @r of every kind on @b: ns per lookup into b->ns[kind][r]. */
+static void time_run(struct bench *b, int r)
+{
+	int k;
+
+	for (k = 0; k < NKINDS; k++) {
+		size_t reps = k == LINEAR ? REPS / 50 : REPS;
+		double t0;
+
+		if ((k == ACL_ONE || k == ACL_BURST) && !b->acl)
+			continue;
+		if (reps < b->ntrace)
+			reps = b->ntrace;
+		t0 = now();
+		pass(b, (enum kind)k, reps);
+		b->ns[k][r] = (now() - t0) / (double)reps;
+	}
+}
+
+/* The median over runs of x[kx][r] / y[ky][r]: a ratio of two figures
+ * measured moments apart, which the noise of this shared machine moves
+ * far less than it moves either figure. */
+static double paired(const struct bench *x, enum kind kx, const struct bench *y, enum kind ky,
+		     int runs)
+{
+	double v[MAXRUNS];
 	int r;
 
-	if (reps < b->ntrace)
-		reps = b->ntrace;
-	for (r = 0; r < runs && r < 32; r++) {
-		t0 = now();
-		pass(b, k, reps);
-		t[r] = (now() - t0) / (double)reps;
-	}
-	qsort(t, (size_t)r, sizeof(t[0]), dcmp);
-	return t[r / 2];
+	for (r = 0; r < runs; r++)
+		v[r] = y->ns[ky][r] > 0 ? x->ns[kx][r] / y->ns[ky][r] : 0;
+	return median(v, runs);
 }
 
 static int bench_load(struct bench *b, const char *dir, const char *name, bool acl)
@@ -266,6 +290,77 @@ static int run_ir(const char *dir, const char *name, bool acl)
 	return 0;
 }
 
+/* Sets of one filter family (acl1_1k ... acl1_8k) are next to each other
+ * in the list: the first index past @s's family. */
+static size_t end_of_family(const char *const *sets, size_t nsets, size_t s)
+{
+	size_t len = strcspn(sets[s], "_"), e = s + 1;
+
+	while (e < nsets && strncmp(sets[e], sets[s], len) == 0 && sets[e][len] == '_')
+		e++;
+	return e;
+}
+
+/* One family's rows. Its sets are loaded together and timed in turns,
+ * run by run, every kind of lookup in every run, so that each ratio
+ * (against rte_acl, against the 1k set) is a median of paired figures. */
+static int bench_family(const char *dir, const char *const *sets, size_t n, bool acl, int runs)
+{
+	struct bench *b = calloc(n, sizeof(*b));
+	size_t s, base = 0;
+	int r, bad = 0;
+
+	if (!b)
+		return 1;
+	for (s = 0; s < n; s++) {
+		size_t wrong_vd, wrong_acl = 0;
+		int *want;
+
+		if (bench_load(&b[s], dir, sets[s], acl) < 0) {
+			bad = 1;
+			goto out;
+		}
+		want = calloc(b[s].ntrace, sizeof(*want));
+		pass(&b[s], LINEAR, b[s].ntrace);
+		memcpy(want, b[s].out, b[s].ntrace * sizeof(*want));
+		wrong_vd = disagreements(&b[s], VERDICTD, want) + disagreements(&b[s], VD_BURST, want);
+		if (b[s].acl)
+			wrong_acl = disagreements(&b[s], ACL_ONE, want) + disagreements(&b[s], ACL_BURST, want);
+		free(want);
+		b[s].wrong = wrong_vd + wrong_acl;
+		if (b[s].wrong) {
+			fprintf(stderr, "%s: %zu verdictd and %zu rte_acl answers differ from the linear scan\n",
+				sets[s], wrong_vd, wrong_acl);
+			bad = 1;
+		}
+		if (strstr(sets[s], "_1k"))
+			base = s;
+	}
+	for (r = 0; r < runs; r++)
+		for (s = 0; s < n; s++)
+			time_run(&b[s], r);
+	for (s = 0; s < n; s++) {
+		double t[NKINDS] = { 0 };
+		int k;
+
+		for (k = 0; k < NKINDS; k++)
+			t[k] = median(b[s].ns[k], runs);
+		printf("%-8s %5zu | %7.0f %8.1f %7.1f %8.1f %7.1f | %4.0fx %5.2fx %5.2fx | %5.2fx %5.2fx |"
+		       " %8.1f %7.1f | %6zu %7zu | %s\n", sets[s], b[s].nrules, t[LINEAR], t[VERDICTD],
+		       t[VD_BURST], t[ACL_ONE], t[ACL_BURST], paired(&b[s], LINEAR, &b[s], VERDICTD, runs),
+		       paired(&b[s], VERDICTD, &b[s], ACL_ONE, runs), paired(&b[s], VD_BURST, &b[s], ACL_BURST, runs),
+		       paired(&b[s], VERDICTD, &b[base], VERDICTD, runs),
+		       paired(&b[s], VD_BURST, &b[base], VD_BURST, runs), b[s].build_ms, b[s].acl_build_ms,
+		       classify_memory(b[s].cl) / 1024, b[s].acl_memory / 1024,
+		       b[s].wrong ? "DIFFER" : "all agree");
+	}
+out:
+	for (s = 0; s < n; s++)
+		bench_free(&b[s]);
+	free(b);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const all[] = {
@@ -276,7 +371,7 @@ int main(int argc, char **argv)
 	size_t nsets = sizeof(all) / sizeof(all[0]), s;
 	bool acl;
 	int runs, bad = 0;
-	double base = 0, base_burst = 0;
+	size_t end;
 
 	if (argc >= 4 && strcmp(argv[1], "--ir") == 0)
 		return run_ir(argv[2], argv[3], acl_ref_init() == 0);
@@ -290,50 +385,20 @@ int main(int argc, char **argv)
 		nsets = (size_t)argc - 3;
 	}
 	acl = acl_ref_init() == 0;
-	printf("ns per lookup (median of %d passes); x32: in bursts of 32; x: linear / verdictd; vs acl:"
-	       " verdictd / rte_acl, one at a time and in bursts; vs 1k: verdictd / its 1k-rule figure,"
-	       " one at a time and in bursts\n", runs);
+	printf("ns per lookup: median of %d runs, every kind and every set of a family taking turns in each;"
+	       " x32: in bursts of 32; ratios are medians of the ratios within each run: x: linear / verdictd;"
+	       " vs acl: verdictd / rte_acl, one at a time and in bursts; vs 1k: verdictd / the family's"
+	       " 1k set, one at a time and in bursts\n", runs);
 	printf("%-8s %5s | %7s %8s %7s %8s %7s | %5s %6s %6s | %6s %6s | %8s %7s | %6s %7s | %s\n", "set",
 	       "rules", "linear", "verdictd", "vd x32", "rte_acl", "acl x32", "x", "vs acl", "x32", "vs 1k",
 	       "x32", "build ms", "acl ms", "KiB", "acl KiB", "answers");
-	for (s = 0; s < nsets; s++) {
-		struct bench b;
-		double t[NKINDS] = { 0 };
-		size_t wrong_vd, wrong_acl = 0;
-		int *want;
-
-		if (bench_load(&b, argv[1], sets[s], acl) < 0)
-			return 1;
-		want = calloc(b.ntrace, sizeof(*want));
-		pass(&b, LINEAR, b.ntrace);
-		memcpy(want, b.out, b.ntrace * sizeof(*want));
-		wrong_vd = disagreements(&b, VERDICTD, want) + disagreements(&b, VD_BURST, want);
-		if (b.acl)
-			wrong_acl = disagreements(&b, ACL_ONE, want) + disagreements(&b, ACL_BURST, want);
-		t[LINEAR] = time_lookups(&b, LINEAR, runs);
-		t[VERDICTD] = time_lookups(&b, VERDICTD, runs);
-		t[VD_BURST] = time_lookups(&b, VD_BURST, runs);
-		if (b.acl) {
-			t[ACL_ONE] = time_lookups(&b, ACL_ONE, runs);
-			t[ACL_BURST] = time_lookups(&b, ACL_BURST, runs);
-		}
-		if (strstr(sets[s], "_1k") || s == 0) {
-			base = t[VERDICTD];
-			base_burst = t[VD_BURST];
-		}
-		printf("%-8s %5zu | %7.0f %8.1f %7.1f %8.1f %7.1f | %4.0fx %5.2fx %5.2fx | %5.2fx %5.2fx |"
-		       " %8.1f %7.1f | %6zu %7zu | %s\n", sets[s], b.nrules, t[LINEAR], t[VERDICTD], t[VD_BURST],
-		       t[ACL_ONE], t[ACL_BURST], t[LINEAR] / t[VERDICTD], b.acl ? t[VERDICTD] / t[ACL_ONE] : 0,
-		       b.acl ? t[VD_BURST] / t[ACL_BURST] : 0, t[VERDICTD] / base, t[VD_BURST] / base_burst,
-		       b.build_ms, b.acl_build_ms, classify_memory(b.cl) / 1024, b.acl_memory / 1024,
-		       wrong_vd || wrong_acl ? "DIFFER" : "all agree");
-		if (wrong_vd || wrong_acl) {
-			fprintf(stderr, "%s: %zu verdictd and %zu rte_acl answers differ from the linear scan\n",
-				sets[s], wrong_vd, wrong_acl);
-			bad = 1;
-		}
-		free(want);
-		bench_free(&b);
+	if (runs < 1)
+		runs = 1;
+	if (runs > MAXRUNS)
+		runs = MAXRUNS;
+	for (s = 0; s < nsets; s = end) {
+		end = end_of_family(sets, nsets, s);
+		bad |= bench_family(argv[1], sets + s, end - s, acl, runs);
 	}
 	if (!acl)
 		printf("rte_acl: not built or cannot run here (configure with dpdk-dev installed)\n");

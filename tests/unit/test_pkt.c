@@ -158,7 +158,7 @@ static void test_ipv6_chain_bound(void)
 
 static void test_garbage(void)
 {
-	uint8_t b[256];
+	uint8_t b[256] = { 0 };
 	struct pkt p = { 0 };
 	unsigned int seed = 1, i, k;
 
