@@ -17,6 +17,12 @@ struct classifier;
 
 /* NULL with errno ENOMEM (or E2BIG: a field of over 16M intervals) on failure. */
 struct classifier *classify_build(const struct policy *pol);
+
+/* How the rule bit vectors are stored: classify_build chooses per field
+ * (packed when mostly zero words, whole otherwise); the tests force each
+ * way so that both lookups meet every kind of policy. */
+enum classify_rows { CLASSIFY_ROWS_AUTO, CLASSIFY_ROWS_WHOLE, CLASSIFY_ROWS_SPARSE };
+struct classifier *classify_build_rows(const struct policy *pol, enum classify_rows rows);
 void classify_free(struct classifier *c);
 
 /* The same verdict as policy_eval(pol, sets, p, v), for the policy the

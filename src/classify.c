@@ -6,9 +6,9 @@
  * elementary intervals at every rule boundary; each interval carries a bit
  * vector of the rules whose condition on that field holds there. A lookup
  * finds the packet's interval in each field (ports and protocol by direct
- * table, IPv4 addresses through an adaptive multi-level index, IPv6
- * addresses by binary search), ANDs the five vectors word by word, and the lowest set bit is the first rule that
- * matches on all five fields. A rule that also needs something the tables
+ * table, IPv4 addresses through a multibit trie, IPv6 addresses by binary
+ * search), ANDs the five vectors word by word, and the lowest set bit is
+ * the first rule that matches on all five fields. A rule that also needs something the tables
  * do not hold (set membership, interfaces, ICMP type or code) is marked
  * "residual" and confirmed with the reference matcher, policy_rule_matches;
  * if it fails, the scan goes on to the next bit. So the answer is the
@@ -46,14 +46,15 @@ struct interval {
 };
 
 /* An index entry: a leaf names the few intervals (at most IDX_LEAF_MAX) that
- * meet its part of the domain, a node refines its part into 2^bits
- * smaller ones (see field_index). */
+ * meet its part of the domain, a node refines its part into 2^IDX_STRIDE
+ * smaller ones, the next 8 bits of the key (see field_index). */
 #define IDX_NODE (1u << 31)
 #define IDX_LO_MASK 0xffffffu
 #define IDX_COUNT_SHIFT 24
 #define IDX_LEAF_MAX 4
-#define IDX_NODE_BITS 8
-#define IDX_DENSITY 8
+#define IDX_STRIDE 8
+/* Rows are packed when fewer than 1 word in SPARSE_BELOW is non-zero. */
+#define SPARSE_BELOW 4
 
 /* How a lookup finds a field's row depends on the field alone, never on
  * the policy, so the lookup is straight-line code: ports and protocol
@@ -71,25 +72,33 @@ struct field {
 				 * interval holding key j << shift */
 	unsigned int shift;
 	size_t nstart;
-	uint32_t *pool;		/* the index's nodes: a header (shift | bits << 8)
-				 * then 2^bits entries */
+	uint32_t *pool;		/* the index's nodes, 2^IDX_STRIDE entries each */
 	size_t npool;
-	uint32_t *row;		/* interval -> its row */
+	uint32_t *row;		/* interval -> its row: its offset in rows */
 	size_t nrows;
 	uint64_t *bv;		/* while building: nrows vectors of words each */
-	uint64_t *rows;		/* nrows rows of stride words: aggwords aggregates
-				 * (bit j: word j of the vector is not zero), then
-				 * the vector, so one cache line starts both */
+	uint64_t *rows;		/* the rows, nrowwords in all, each aggwords
+				 * aggregates (bit j: word j of the vector is not
+				 * zero), then the vector: whole, or when sparse
+				 * only its non-zero words, word j at the rank of
+				 * bit j (see scan_rows) */
+	size_t nrowwords;
+	bool sparse;
 };
+
+struct probe;
+typedef void scan_fn(const struct probe *q, const struct policy *pol,
+		     const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v);
 
 struct family_table {
 	bool wide;		/* IPv6 */
 	size_t nrules;		/* rules that apply to this family */
 	size_t words;
 	size_t aggwords;	/* words / 64, rounded up */
-	size_t stride;		/* aggwords + words */
 	uint32_t *rule;		/* family-local index -> policy rule index */
 	uint8_t *residual;	/* confirm with policy_rule_matches */
+	uint64_t whole[F_COUNT];	/* ~0 for a field whose rows are whole, 0 if sparse */
+	scan_fn *scan;		/* how to AND the rows (scan_pick) */
 	struct field f[F_COUNT];
 };
 
@@ -267,45 +276,41 @@ static int pool_grow(struct field *f, size_t more)
 	return 0;
 }
 
-/* The index entry for keys [base, base + 2^bits - 1] (cut at @max): a
- * leaf when few intervals meet them, else a node of 2^nb entries (enough
- * for about IDX_DENSITY entries an interval) built the same way, level by level. */
-static int index_entry(struct field *f, uint32_t base, unsigned int bits, uint32_t max,
-		       uint32_t *out)
+/* The index entry for keys [base, base + 2^bits - 1], @bits a multiple
+ * of IDX_STRIDE: a leaf when few intervals meet them (always so for a
+ * single key), else a node whose entries are built the same way. */
+static int index_entry(struct field *f, uint32_t base, unsigned int bits, uint32_t *out)
 {
 	uint64_t last = (uint64_t)base + ((1ull << bits) - 1);
 	size_t first = field_search(f, base, 0, f->nint);
-	size_t end = field_search(f, last > max ? max : last, first, f->nint), off, i;
-	unsigned int nb = 1;
+	size_t end = field_search(f, last, first, f->nint), off, i;
+	unsigned int sub = bits - IDX_STRIDE;
 
 	if (end - first < IDX_LEAF_MAX) {
 		*out = (uint32_t)first | (uint32_t)(end - first + 1) << IDX_COUNT_SHIFT;
 		return 0;
 	}
-	while (nb < IDX_NODE_BITS && nb < bits && (1u << nb) < IDX_DENSITY * (end - first + 1))
-		nb++;
 	off = f->npool;
-	if (off >= IDX_NODE || pool_grow(f, 1 + ((size_t)1 << nb)) < 0)
+	if (off >= IDX_NODE || pool_grow(f, 1u << IDX_STRIDE) < 0)
 		return -1;
-	f->pool[off] = (bits - nb) | nb << 8;
-	for (i = 0; i < ((size_t)1 << nb); i++) {
-		uint64_t sub = (uint64_t)base + ((uint64_t)i << (bits - nb));
-		uint32_t e = f->pool[off + i];	/* past @max: the previous entry again */
+	for (i = 0; i < (1u << IDX_STRIDE); i++) {
+		uint32_t e;
 
-		if (sub <= max && index_entry(f, (uint32_t)sub, bits - nb, max, &e) < 0)
+		if (index_entry(f, base + (uint32_t)(i << sub), sub, &e) < 0)
 			return -1;
-		f->pool[off + 1 + i] = e;
+		f->pool[off + i] = e;
 	}
 	*out = IDX_NODE | (uint32_t)off;
 	return 0;
 }
 
-/* 32-bit fields get an adaptive index: a top level of about two entries an
- * interval, and where the policy crowds many boundaries into one entry's
- * part of the domain (ClassBench's addresses cluster in a few /16s), nodes
- * that split it further, until at most IDX_LEAF_MAX intervals are left to
- * compare with. A lookup is two or three dependent loads and a few
- * branch-free compares instead of a binary search's mispredicted branches.
+/* IPv4 addresses get a multibit trie cut where the policy needs it: a top
+ * level indexed by the first 8 or 16 bits (16 once the intervals outnumber
+ * 128), and where an entry's part of the domain still holds more than
+ * IDX_LEAF_MAX intervals (ClassBench's addresses cluster in a few /16s),
+ * a node for the next 8 bits, and so on. A lookup is one to three
+ * dependent loads and a few branch-free compares instead of a binary
+ * search's mispredicted branches.
  * IPv6 addresses keep a start table and a binary search. Ports and
  * protocol get a direct table. */
 static int field_index(struct field *f, u128 max)
@@ -330,8 +335,12 @@ static int field_index(struct field *f, u128 max)
 	}
 	while (bits < 128 && (max >> bits) != 0)
 		bits++;
-	while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
-		want++;
+	if (bits == 32) {
+		want = f->nint > 128 ? 16 : 8;
+	} else {
+		while (want < 16 && ((size_t)1 << want) < 2 * f->nint)
+			want++;
+	}
 	f->shift = bits > want ? bits - want : 0;
 	f->nstart = (size_t)(max >> f->shift) + 1;
 	f->start = malloc(f->nstart * sizeof(*f->start));
@@ -352,7 +361,7 @@ static int field_index(struct field *f, u128 max)
 	for (j = 0; j < f->nint; j++)
 		f->lo32[j] = (uint32_t)f->lo[j];
 	for (j = 0; j < f->nstart; j++)
-		if (index_entry(f, (uint32_t)(j << f->shift), f->shift, (uint32_t)max, &f->start[j]) < 0)
+		if (index_entry(f, (uint32_t)(j << f->shift), f->shift, &f->start[j]) < 0)
 			return -1;
 	return 0;
 }
@@ -406,8 +415,58 @@ static int field_intern(struct field *f, size_t words)
 	return 0;
 }
 
+/* Aggregated bit vectors (Baboescu and Varghese): a lookup ANDs these
+ * first and visits only words that can hold a match, so its cost follows
+ * the matches, not the number of rules. They also make the rows sparse:
+ * a row keeps only its non-zero words, which the aggregate bits index
+ * (ClassBench acl1_8k's address rows are 4% non-zero words: 3 MiB of rows
+ * become 0.3 MiB, and a large policy's lookups miss the caches less). */
+static int field_rows(struct field *f, size_t words, size_t aggwords, enum classify_rows mode)
+{
+	uint32_t *off = malloc(f->nrows * sizeof(*off));
+	size_t i, k, n = 0, nonzero = 0;
+
+	if (!off)
+		return -1;
+	for (i = 0; i < f->nrows * words; i++)
+		nonzero += f->bv[i] != 0;
+	/* Finding a packed word costs a rank; a row mostly non-zero saves
+	 * too little memory to pay for it. */
+	f->sparse = mode == CLASSIFY_ROWS_SPARSE ||
+		    (mode == CLASSIFY_ROWS_AUTO && nonzero < f->nrows * words / SPARSE_BELOW);
+	for (i = 0; i < f->nrows; i++) {
+		off[i] = (uint32_t)n;
+		n += aggwords;
+		for (k = 0; k < words; k++)
+			n += !f->sparse || f->bv[i * words + k] != 0;
+	}
+	f->nrowwords = n;
+	f->rows = calloc(n, sizeof(*f->rows));
+	if (!f->rows || n > UINT32_MAX) {
+		free(off);
+		errno = f->rows ? E2BIG : ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < f->nrows; i++) {
+		uint64_t *row = f->rows + off[i], *packed = row + aggwords;
+
+		for (k = 0; k < words; k++) {
+			if (f->bv[i * words + k])
+				row[k / 64] |= 1ull << (k % 64);
+			if (f->bv[i * words + k] || !f->sparse)
+				*packed++ = f->bv[i * words + k];
+		}
+	}
+	for (i = 0; i < f->nint; i++)
+		f->row[i] = off[f->row[i]];
+	free(off);
+	free(f->bv);
+	f->bv = NULL;
+	return 0;
+}
+
 static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, size_t words,
-		       size_t aggwords, u128 max)
+		       size_t aggwords, u128 max, enum classify_rows mode)
 {
 	size_t nb = 1, r, k, i;
 
@@ -444,22 +503,8 @@ static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, 
 	}
 	if (field_intern(f, words) < 0)
 		return -1;
-	/* Aggregated bit vectors (Baboescu and Varghese): a lookup ANDs
-	 * these first and visits only words that can hold a match, so its
-	 * cost follows the matches, not the number of rules. */
-	f->rows = calloc(f->nrows * (aggwords + words), sizeof(*f->rows));
-	if (!f->rows)
+	if (field_rows(f, words, aggwords, mode) < 0)
 		return -1;
-	for (i = 0; i < f->nrows; i++) {
-		uint64_t *row = f->rows + i * (aggwords + words);
-
-		memcpy(row + aggwords, f->bv + i * words, words * sizeof(*row));
-		for (k = 0; k < words; k++)
-			if (row[aggwords + k])
-				row[k / 64] |= 1ull << (k % 64);
-	}
-	free(f->bv);
-	f->bv = NULL;
 	if (field_index(f, max) < 0)
 		return -1;
 	/* What only the build needed: the lookups of all but IPv6 addresses
@@ -475,7 +520,8 @@ static int field_build(struct field *f, struct ivlist *per_rule, size_t nrules, 
 	return 0;
 }
 
-static int family_build(struct family_table *t, const struct policy *pol, uint8_t family)
+static int family_build(struct family_table *t, const struct policy *pol, uint8_t family,
+			enum classify_rows mode)
 {
 	struct ivlist *lists = NULL;
 	size_t i, n = 0;
@@ -500,7 +546,6 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 	if (t->words == 0)
 		t->words = 1;
 	t->aggwords = (t->words + 63) / 64;
-	t->stride = t->aggwords + t->words;
 	t->wide = family == AF_INET6;
 	lists = calloc(n ? n : 1, sizeof(*lists));
 	if (!lists)
@@ -513,8 +558,9 @@ static int family_build(struct family_table *t, const struct policy *pol, uint8_
 			if (rule_intervals(&pol->rules[t->rule[i]], family, field, &lists[i]) < 0)
 				goto out;
 		}
-		if (field_build(&t->f[field], lists, n, t->words, t->aggwords, max) < 0)
+		if (field_build(&t->f[field], lists, n, t->words, t->aggwords, max, mode) < 0)
 			goto out;
+		t->whole[field] = t->f[field].sparse ? 0 : ~0ull;
 	}
 	ret = 0;
 out:
@@ -583,7 +629,7 @@ static void family_pack(struct family_table *t, struct arena *a)
 	for (f = 0; f < F_COUNT; f++) {
 		struct field *fd = &t->f[f];
 
-		fd->rows = arena_move(a, fd->rows, fd->nrows * t->stride * sizeof(*fd->rows));
+		fd->rows = arena_move(a, fd->rows, fd->nrowwords * sizeof(*fd->rows));
 		fd->direct = arena_move(a, fd->direct, fd->ndirect * sizeof(*fd->direct));
 		fd->start = arena_move(a, fd->start, fd->nstart * sizeof(*fd->start));
 		fd->pool = arena_move(a, fd->pool, fd->npool * sizeof(*fd->pool));
@@ -635,13 +681,21 @@ static void classify_pack(struct classifier *c)
 	c->memory = sizeof(*c) + a.size;
 }
 
+static scan_fn *scan_pick(const struct family_table *t);
+
 struct classifier *classify_build(const struct policy *pol)
+{
+	return classify_build_rows(pol, CLASSIFY_ROWS_AUTO);
+}
+
+struct classifier *classify_build_rows(const struct policy *pol, enum classify_rows rows)
 {
 	struct classifier *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	if (family_build(&c->fam[0], pol, AF_INET) < 0 || family_build(&c->fam[1], pol, AF_INET6) < 0) {
+	if (family_build(&c->fam[0], pol, AF_INET, rows) < 0 ||
+	    family_build(&c->fam[1], pol, AF_INET6, rows) < 0) {
 		int err = errno;	/* ENOMEM, or E2BIG from field_index */
 
 		classify_free(c);
@@ -649,6 +703,8 @@ struct classifier *classify_build(const struct policy *pol)
 		return NULL;
 	}
 	classify_pack(c);
+	c->fam[0].scan = scan_pick(&c->fam[0]);
+	c->fam[1].scan = scan_pick(&c->fam[1]);
 	return c;
 }
 
@@ -714,12 +770,12 @@ static void probe_keys(const struct classifier *c, const struct pkt *p, struct p
  * are the ones to compare with. */
 static void index_range(const struct field *f, uint32_t key, uint32_t *lo, uint32_t *hi)
 {
-	uint32_t e = f->start[key >> f->shift];
+	unsigned int shift = f->shift;
+	uint32_t e = f->start[key >> shift];
 
 	while (e & IDX_NODE) {
-		const uint32_t *node = f->pool + (e & ~IDX_NODE);
-
-		e = node[1 + ((key >> (node[0] & 0xff)) & ((1u << (node[0] >> 8)) - 1))];
+		shift -= IDX_STRIDE;
+		e = f->pool[(e & ~IDX_NODE) + ((key >> shift) & ((1u << IDX_STRIDE) - 1))];
 	}
 	*lo = e & IDX_LO_MASK;
 	*hi = *lo + (e >> IDX_COUNT_SHIFT);
@@ -727,7 +783,7 @@ static void index_range(const struct field *f, uint32_t key, uint32_t *lo, uint3
 
 static const uint64_t *probe_fetch(const struct family_table *t, int f, size_t r)
 {
-	const uint64_t *row = t->f[f].rows + r * t->stride;
+	const uint64_t *row = t->f[f].rows + r;
 
 	__builtin_prefetch(row);
 	return row;
@@ -782,42 +838,131 @@ static void probe_rows(struct probe *q)
 	}
 }
 
-/* The AND of the five rows: the first rule set in all of them that is
- * not a residual one failing its confirmation. */
-static void scan(const struct probe *q, const struct policy *pol, const struct policy_sets *sets,
-		 const struct pkt *p, struct policy_verdict *v)
+/* A candidate rule: the answer unless it is residual and its
+ * confirmation fails. */
+static inline __attribute__((always_inline)) bool
+scan_hit(const struct family_table *t, uint64_t x, size_t w, const struct policy *pol,
+	 const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
 {
-	const struct family_table *t = q->t;
-	const uint64_t *const *row = q->row;
-	size_t a, agg = t->aggwords;
+	for (; x; x &= x - 1) {
+		size_t i = w * 64 + (size_t)__builtin_ctzll(x);
+		const struct policy_rule *r = &pol->rules[t->rule[i]];
 
-	for (a = 0; a < agg; a++) {
-		uint64_t words = row[F_SRC][a] & row[F_DST][a] & row[F_SPORT][a] & row[F_DPORT][a] &
-				 row[F_PROTO][a];
-
-		while (words) {
-			size_t w = a * 64 + (size_t)__builtin_ctzll(words);
-			uint64_t x = row[F_SRC][agg + w] & row[F_DST][agg + w] & row[F_SPORT][agg + w] &
-				     row[F_DPORT][agg + w] & row[F_PROTO][agg + w];
-
-			while (x) {
-				size_t i = w * 64 + (size_t)__builtin_ctzll(x);
-				const struct policy_rule *r = &pol->rules[t->rule[i]];
-
-				if (!t->residual[i] || policy_rule_matches(r, sets, p)) {
-					v->action = r->action;
-					v->mark = r->mark;
-					v->rule = (int)t->rule[i];
-					return;
-				}
-				x &= x - 1;
-			}
-			words &= words - 1;
+		if (!t->residual[i] || policy_rule_matches(r, sets, p)) {
+			v->action = r->action;
+			v->mark = r->mark;
+			v->rule = (int)t->rule[i];
+			return true;
 		}
 	}
+	return false;
+}
+
+static void scan_miss(const struct policy *pol, struct policy_verdict *v)
+{
 	v->action = pol->dflt;
 	v->mark = 0;
 	v->rule = -1;
+}
+
+/* The AND of the five rows: the first rule set in all of them that is
+ * not a residual one failing its confirmation. Whole rows: word w of
+ * each is at aggwords + w. */
+static void scan_whole(const struct probe *q, const struct policy *pol,
+		       const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
+{
+	const struct family_table *t = q->t;
+	const uint64_t *s = q->row[F_SRC], *d = q->row[F_DST], *sp = q->row[F_SPORT],
+		       *dp = q->row[F_DPORT], *pr = q->row[F_PROTO];
+	size_t a, agg = t->aggwords;
+
+	for (a = 0; a < agg; a++) {
+		uint64_t words = s[a] & d[a] & sp[a] & dp[a] & pr[a];
+
+		for (; words; words &= words - 1) {
+			size_t w = a * 64 + (size_t)__builtin_ctzll(words), k = agg + w;
+
+			if (scan_hit(t, s[k] & d[k] & sp[k] & dp[k] & pr[k], w, pol, sets, p, v))
+				return;
+		}
+	}
+	scan_miss(pol, v);
+}
+
+/* The same when some fields' rows are sparse (field_rows): word w =
+ * 64a + j of such a row is its packed word number (bits set in
+ * aggregates 0..a-1) + (bits set below j in aggregate a). The aggregates'
+ * AND says which words to look at, and there every row has its word. A
+ * whole row's rank word is all ones, so the same sum finds its word w. */
+static inline __attribute__((always_inline)) void
+scan_rows(const struct probe *q, const struct policy *pol, const struct policy_sets *sets,
+	  const struct pkt *p, struct policy_verdict *v)
+{
+	const struct family_table *t = q->t;
+	const uint64_t *s = q->row[F_SRC], *d = q->row[F_DST], *sp = q->row[F_SPORT],
+		       *dp = q->row[F_DPORT], *pr = q->row[F_PROTO];
+	size_t a, agg = t->aggwords;
+	/* Where aggregate a's words start in each row. */
+	const uint64_t *ws = s + agg, *wd = d + agg, *wsp = sp + agg, *wdp = dp + agg, *wpr = pr + agg;
+
+	for (a = 0; a < agg; a++) {
+		uint64_t words = s[a] & d[a] & sp[a] & dp[a] & pr[a];
+		uint64_t rs = s[a] | t->whole[F_SRC], rd = d[a] | t->whole[F_DST],
+			 rsp = sp[a] | t->whole[F_SPORT], rdp = dp[a] | t->whole[F_DPORT],
+			 rpr = pr[a] | t->whole[F_PROTO];
+
+		for (; words; words &= words - 1) {
+			unsigned int j = (unsigned int)__builtin_ctzll(words);
+			uint64_t below = (1ull << j) - 1;
+			uint64_t x = ws[__builtin_popcountll(rs & below)] &
+				     wd[__builtin_popcountll(rd & below)] &
+				     wsp[__builtin_popcountll(rsp & below)] &
+				     wdp[__builtin_popcountll(rdp & below)] &
+				     wpr[__builtin_popcountll(rpr & below)];
+
+			if (scan_hit(t, x, a * 64 + j, pol, sets, p, v))
+				return;
+		}
+		ws += __builtin_popcountll(rs);
+		wd += __builtin_popcountll(rd);
+		wsp += __builtin_popcountll(rsp);
+		wdp += __builtin_popcountll(rdp);
+		wpr += __builtin_popcountll(rpr);
+	}
+	scan_miss(pol, v);
+}
+
+/* The ranks want a popcount instruction, which the baseline x86-64 the
+ * distributions build for lacks (the builtin would be a libgcc call): an
+ * x86 CPU that has one (all since 2008) gets a scan built with it. */
+static void scan_sparse(const struct probe *q, const struct policy *pol,
+			const struct policy_sets *sets, const struct pkt *p, struct policy_verdict *v)
+{
+	scan_rows(q, pol, sets, p, v);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt"))) static void scan_sparse_popcnt(const struct probe *q,
+		const struct policy *pol, const struct policy_sets *sets, const struct pkt *p,
+		struct policy_verdict *v)
+{
+	scan_rows(q, pol, sets, p, v);
+}
+#endif
+
+static scan_fn *scan_pick(const struct family_table *t)
+{
+	int f;
+
+	for (f = 0; f < F_COUNT && !t->f[f].sparse; f++)
+		;
+	if (f == F_COUNT)
+		return scan_whole;
+#if defined(__x86_64__) || defined(__i386__)
+	if (__builtin_cpu_supports("popcnt"))
+		return scan_sparse_popcnt;
+#endif
+	return scan_sparse;
 }
 
 void classify_eval(const struct classifier *c, const struct policy *pol,
@@ -828,7 +973,7 @@ void classify_eval(const struct classifier *c, const struct policy *pol,
 	probe_keys(c, p, &q);
 	probe_range(&q);
 	probe_rows(&q);
-	scan(&q, pol, sets, p, v);
+	q.t->scan(&q, pol, sets, p, v);
 }
 
 /* The same, for many packets, stage by stage: each stage's loads for one
@@ -850,6 +995,6 @@ void classify_eval_batch(const struct classifier *c, const struct policy *pol,
 		for (i = 0; i < m; i++)
 			probe_rows(&q[i]);
 		for (i = 0; i < m; i++)
-			scan(&q[i], pol, sets, p[base + i], &v[base + i]);
+			q[i].t->scan(&q[i], pol, sets, p[base + i], &v[base + i]);
 	}
 }

@@ -168,11 +168,11 @@ static void test_random(void)
 		char *text = malloc(1 << 16), line[512];
 		struct policy_sets sets;
 		struct vset *v[6];
-		struct classifier *cl;
+		struct classifier *cl[3];
 		size_t nrules = 1 + rnd(round < 250 ? 40 : 300), i;
 		union vd_addr a;
 		struct conf c;
-		int k;
+		int k, m;
 
 		strcpy(text, "set a4 hash:net family inet\nset a6 hash:net family inet6\n"
 			     "set p bitmap:port\nset empty bitmap:port\n"
@@ -233,11 +233,13 @@ static void test_random(void)
 		}
 		sets.set = v;
 		sets.n = 6;
-		cl = classify_build(&c.policy);
-		CHECK(cl != NULL, "build");
+		for (m = 0; m < 3; m++) {
+			cl[m] = classify_build_rows(&c.policy, (enum classify_rows)m);
+			CHECK(cl[m] != NULL, "build, rows %d", m);
+		}
 		/* The batch lookup must give each packet of a batch what the
 		 * single one gives it. */
-		for (i = 0; cl && i < 40; i++) {
+		for (i = 0; cl[0] && i < 40; i++) {
 			struct pkt pk[37];
 			const struct pkt *pp[37];
 			struct policy_verdict one, many[37];
@@ -247,34 +249,42 @@ static void test_random(void)
 				rnd_packet(&pk[j]);
 				pp[j] = &pk[j];
 			}
-			classify_eval_batch(cl, &c.policy, &sets, pp, n, many);
+			classify_eval_batch(cl[0], &c.policy, &sets, pp, n, many);
 			for (j = 0; j < n; j++) {
-				classify_eval(cl, &c.policy, &sets, &pk[j], &one);
+				classify_eval(cl[0], &c.policy, &sets, &pk[j], &one);
 				batch_cases++;
 				if (one.rule != many[j].rule && batch_bad++ < 3)
 					CHECK(0, "round %d: batch of %zu, packet %zu: rule %d alone, %d in the batch",
 					      round, n, j, one.rule, many[j].rule);
 			}
 		}
-		for (i = 0; cl && i < 400; i++) {
+		/* Each way of storing the rows (as chosen, all whole, all
+		 * packed) against the linear scan. */
+		for (i = 0; i < 400; i++) {
 			struct policy_verdict want, got;
 			struct pkt p;
 
 			rnd_packet(&p);
 			policy_eval(&c.policy, &sets, &p, &want);
-			classify_eval(cl, &c.policy, &sets, &p, &got);
-			cases++;
-			if (want.rule != got.rule || want.action != got.action) {
-				char s[160];
+			for (m = 0; m < 3; m++) {
+				if (!cl[m])
+					continue;
+				classify_eval(cl[m], &c.policy, &sets, &p, &got);
+				cases++;
+				if (want.rule != got.rule || want.action != got.action) {
+					char s[160];
 
-				pkt_format(&p, s, sizeof(s));
-				if (mismatches++ < 5)
-					CHECK(0, "round %d: %s flags 0x%x: linear rule %d (line %u), classifier rule %d\n%s",
-					      round, s, p.flags, want.rule,
-					      want.rule >= 0 ? c.policy.rules[want.rule].pos.line : 0, got.rule, text);
+					pkt_format(&p, s, sizeof(s));
+					if (mismatches++ < 5)
+						CHECK(0, "round %d, rows %d: %s flags 0x%x: linear rule %d (line %u),"
+						      " classifier rule %d\n%s", round, m, s, p.flags, want.rule,
+						      want.rule >= 0 ? c.policy.rules[want.rule].pos.line : 0, got.rule,
+						      text);
+				}
 			}
 		}
-		classify_free(cl);
+		for (m = 0; m < 3; m++)
+			classify_free(cl[m]);
 		for (k = 0; k < 6; k++)
 			set_free(v[k]);
 		conf_free(&c);
