@@ -639,15 +639,16 @@ static void family_pack(struct family_table *t, struct arena *a)
 	}
 }
 
-/* Room for @size bytes: huge-page aligned and advised from a megabyte on
- * (transparent huge pages are often "madvise" only), cache-line aligned
- * below. NULL if none: the tables then stay where they are. */
+/* Room for @size bytes: huge-page aligned and advised from one huge page
+ * on (transparent huge pages are often "madvise" only; the last one is
+ * rounded up, at most half the block), cache-line aligned below. NULL if
+ * none: the tables then stay where they are. */
 static char *arena_alloc(struct arena *a)
 {
 	size_t len = (a->size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1), lead;
 	char *m;
 
-	if (a->size < HUGE_PAGE / 2)
+	if (a->size < HUGE_PAGE)
 		return aligned_alloc(ARENA_ALIGN, a->size ? a->size : ARENA_ALIGN);
 	m = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
