@@ -54,7 +54,7 @@ struct interval {
 #define IDX_LEAF_MAX 4
 #define IDX_STRIDE 8
 /* Rows are packed when fewer than 1 word in SPARSE_BELOW is non-zero. */
-#define SPARSE_BELOW 4
+#define SPARSE_BELOW 2
 
 /* How a lookup finds a field's row depends on the field alone, never on
  * the policy, so the lookup is straight-line code: ports and protocol
