@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 
 #include "conf.h"
@@ -32,7 +33,7 @@ static void usage(FILE *out)
 		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
 		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore and\n"
 		"                       DIR/verdictd-ipv4.rules (-ipv6) instead of printing\n"
-		"                       the policy\n"
+		"                       the policy (DIR is made if missing)\n"
 		"      --ipsets FILE    `ipset save` output: the sets the rules name\n"
 		"      --set-min N      merge runs of N or more addresses into a new ipset\n"
 		"                       (default %d; 0: never)\n"
@@ -111,6 +112,10 @@ static int write_outputs(const struct import *im, const char *dir, const char *s
 		goto out;
 	}
 	conf_init(&c);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "verdictctl: %s: %s\n", dir, strerror(errno));
+		goto out;
+	}
 	if (!(f = open_output(dir, "verdictd.conf")))
 		goto out;
 	fputs(text, f);
