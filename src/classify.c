@@ -53,14 +53,15 @@ struct interval {
 #define IDX_COUNT_SHIFT 24
 #define IDX_LEAF_MAX 4
 #define IDX_STRIDE 8
-/* Rows are packed when fewer than 1 word in SPARSE_BELOW is non-zero. */
+/* A field's rows are packed when fewer than 1 word in SPARSE_BELOW is
+ * non-zero (field_rows). */
 #define SPARSE_BELOW 2
 
 /* How a lookup finds a field's row depends on the field alone, never on
  * the policy, so the lookup is straight-line code: ports and protocol
  * (domains of at most 65,537 keys) take direct[key]; IPv4 addresses go
- * through the adaptive index (field_index) to a few intervals compared
- * branch-free; IPv6 addresses take a start table, then a binary search. */
+ * through the trie (field_index) to a few intervals compared branch-free;
+ * IPv6 addresses take a start table, then a binary search. */
 struct field {
 	uint32_t *direct;	/* ports, protocol: key -> row */
 	size_t ndirect;
@@ -74,7 +75,8 @@ struct field {
 	size_t nstart;
 	uint32_t *pool;		/* the index's nodes, 2^IDX_STRIDE entries each */
 	size_t npool;
-	uint32_t *row;		/* interval -> its row: its offset in rows */
+	uint32_t *row;		/* interval -> its row (its offset in rows), for
+				 * addresses; ports and protocol have direct */
 	size_t nrows;
 	uint64_t *bv;		/* while building: nrows vectors of words each */
 	uint64_t *rows;		/* the rows, nrowwords in all, each aggwords
