@@ -8,11 +8,12 @@
  * finds the packet's interval in each field (ports and protocol by direct
  * table, IPv4 addresses through a multibit trie, IPv6 addresses by binary
  * search), ANDs the five vectors word by word, and the lowest set bit is
- * the first rule that matches on all five fields. A rule that also needs something the tables
- * do not hold (set membership, interfaces, ICMP type or code) is marked
- * "residual" and confirmed with the reference matcher, policy_rule_matches;
- * if it fails, the scan goes on to the next bit. So the answer is the
- * linear scan's, by construction, and set contents never enter the tables.
+ * the first rule that matches on all five fields. A rule that also needs
+ * something the tables do not hold (set membership, interfaces, ICMP type
+ * or code) is marked "residual" and confirmed with the reference matcher,
+ * policy_rule_matches; if it fails, the scan goes on to the next bit. So
+ * the answer is the linear scan's, by construction, and set contents never
+ * enter the tables.
  *
  * The protocol field also holds the netfilter hook the packet was queued
  * from: its key is hook * 256 + protocol, so a "hook" match costs no
@@ -99,7 +100,8 @@ struct family_table {
 	size_t aggwords;	/* words / 64, rounded up */
 	uint32_t *rule;		/* family-local index -> policy rule index */
 	uint8_t *residual;	/* confirm with policy_rule_matches */
-	uint64_t whole[F_COUNT];	/* ~0 for a field whose rows are whole, 0 if sparse */
+	uint64_t whole[F_COUNT];	/* f[].sparse as scan_rows uses it: ~0 for a
+					 * field whose rows are whole, 0 if packed */
 	scan_fn *scan;		/* how to AND the rows (scan_pick) */
 	struct field f[F_COUNT];
 };
