@@ -7,9 +7,11 @@
  *   rte_acl   DPDK's classifier (when configure found libdpdk), one packet
  *             at a time and in bursts of 32 as DPDK applications call it
  * ns per lookup (median of RUNS passes over the trace, replayed to at least
- * REPS lookups a pass), build time, memory, and verdictd's cost against its
- * 1k-rule cost. Every header's answer is checked: verdictd and rte_acl must
- * name the rule the linear scan names.
+ * REPS lookups a pass; the sets of a family and the kinds take turns in
+ * every run, and ratios are medians of the ratios within a run), build
+ * time, memory, and verdictd's cost against its 1k-rule cost. Every
+ * header's answer is checked: verdictd and rte_acl must name the rule the
+ * linear scan names.
  *
  *   classify_bench CLASSBENCH_DIR [RUNS] [SETS...]   the table
  *   classify_bench --ir CLASSBENCH_DIR SET           one pass over SET's
