@@ -324,7 +324,7 @@ static int field_index(struct field *f, u128 max)
 
 	if (max <= NO_PORTS) {
 		/* One row (no rule looks at the field): a one-entry table
-		 * that every key past it maps to, see probe_range. */
+		 * that every key past it maps to (direct_entry). */
 		f->ndirect = f->nrows == 1 ? 1 : (size_t)max + 1;
 		f->direct = malloc(f->ndirect * sizeof(*f->direct));
 		if (!f->direct)
@@ -747,6 +747,13 @@ struct probe {
 	const uint64_t *row[F_COUNT];
 };
 
+/* A port or protocol key's entry in the direct table (every key past a
+ * one-entry table shares its entry, see field_index). */
+static const uint32_t *direct_entry(const struct field *f, uint32_t key)
+{
+	return &f->direct[key < f->ndirect ? key : 0];
+}
+
 static void probe_keys(const struct classifier *c, const struct pkt *p, struct probe *q)
 {
 	const struct family_table *t = &c->fam[p->family == AF_INET6];
@@ -768,7 +775,7 @@ static void probe_keys(const struct classifier *c, const struct pkt *p, struct p
 	q->key[F_DPORT] = (p->flags & PKT_F_PORTS) ? p->dport : NO_PORTS;
 	q->key[F_PROTO] = (uint32_t)(p->hook <= POLICY_HOOK_MAX ? p->hook : 0) * 256 + p->proto;
 	for (f = F_SPORT; f <= F_PROTO; f++)
-		__builtin_prefetch(&t->f[f].direct[q->key[f] < t->f[f].ndirect ? q->key[f] : 0]);
+		__builtin_prefetch(direct_entry(&t->f[f], q->key[f]));
 }
 
 /* IPv4 addresses: the nodes followed down to the leaf, whose intervals
@@ -800,11 +807,8 @@ static void probe_range(struct probe *q)
 	const struct family_table *t = q->t;
 	int f;
 
-	for (f = F_SPORT; f <= F_PROTO; f++) {
-		const struct field *fd = &t->f[f];
-
-		q->row[f] = probe_fetch(t, f, fd->direct[q->key[f] < fd->ndirect ? q->key[f] : 0]);
-	}
+	for (f = F_SPORT; f <= F_PROTO; f++)
+		q->row[f] = probe_fetch(t, f, *direct_entry(&t->f[f], q->key[f]));
 	for (f = F_SRC; f <= F_DST; f++) {
 		const struct field *fd = &t->f[f];
 
