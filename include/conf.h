@@ -4,6 +4,7 @@
 #ifndef VD_CONF_H
 #define VD_CONF_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,14 @@
 
 #define CONF_MAX_CPUS 256
 #define CONF_MAX_QUEUES 64
+
+/* Where a rule names an interface (iif/oif), for conf_warn_ifaces(). */
+struct conf_iface_ref {
+	unsigned int line, col;		/* of the interface name */
+	bool out;			/* oif (else iif) */
+	bool neg;			/* "!NAME" */
+	char name[IF_NAMESIZE];
+};
 
 struct conf {
 	char *path;
@@ -30,6 +39,8 @@ struct conf {
 	int transport;			/* enum tp_kind */
 	uint32_t ring_buffers;		/* ring transport: receive buffers */
 	struct policy policy;
+	struct conf_iface_ref *ifrefs;	/* every iif/oif of the rules, in order */
+	size_t nifrefs;
 };
 
 /* Fills in the defaults. */
@@ -37,9 +48,35 @@ void conf_init(struct conf *c);
 
 /* Parses @path (or @text, named @name in messages) into @c, which must have
  * been conf_init()ed. Every error is printed to @err as "file:line:col:
- * message"; returns the number of errors (0: @c is complete and valid). */
+ * message", in line order (column order within a line); returns the number
+ * of errors (0: @c is complete and valid). conf_load_file() also prints,
+ * when there is no error, the warnings about the file as a whole
+ * (conf_warn()). */
 int conf_load_file(struct conf *c, const char *path, FILE *err);
 int conf_load_string(struct conf *c, const char *name, const char *text, FILE *err);
+
+/* Warnings about a valid configuration as a whole, one line each, to @out:
+ * a policy without rules and without an explicit 'default' (every new
+ * connection dropped). Returns the number printed. */
+int conf_warn(const struct conf *c, FILE *out);
+
+/* One "file:line:col: warning:" line to @out for every iif/oif that names
+ * an interface this host does not have now (interfaces are looked up when
+ * verdictd starts). Returns the number printed. */
+int conf_warn_ifaces(const struct conf *c, FILE *out);
+
+/* A protocol as the policy names it: tcp, udp, icmp, icmpv6 (ipv6-icmp),
+ * sctp, udplite, dccp, gre, esp, ah, or a number 0-255. Returns its
+ * number, or -1. *@family (when not NULL) gets the address family the name
+ * implies (AF_INET for icmp, AF_INET6 for icmpv6, 0 for the rest). */
+int conf_proto_parse(const char *s, uint8_t *family);
+
+/* "tcp, udp, icmp, ...": the names conf_proto_parse() knows, for messages. */
+const char *conf_proto_list(void);
+
+/* Whether the policy's port matches apply to @proto (tcp, udp, sctp,
+ * udplite, dccp). */
+bool conf_proto_has_ports(int proto);
 
 void conf_free(struct conf *c);
 
@@ -61,6 +98,18 @@ static inline uint32_t conf_code_mask(uint32_t mark_mask)
 static inline uint32_t conf_code_bits(uint32_t mark_mask, enum conf_ct_code code)
 {
 	return (uint32_t)code << __builtin_ctz(mark_mask);
+}
+
+/* The flag the fixed rules set in the packet mark of a queued packet that
+ * travels in its flow's reply direction (conntrack --ctdir REPLY): the
+ * highest bit of mark_mask, 0 when the mask has no bit beyond the verdict
+ * code. It is only ever read on the way in; the verdict's mark replaces
+ * it, so "mark" values may use that bit too. */
+static inline uint32_t conf_reply_bit(uint32_t mark_mask)
+{
+	uint32_t top = 1u << (31 - __builtin_clz(mark_mask));
+
+	return (top & conf_code_mask(mark_mask)) ? 0 : top;
 }
 
 #endif

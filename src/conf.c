@@ -3,7 +3,9 @@
  * The file is line oriented: one option, set declaration or rule a line,
  * words separated by blanks, '#' to the end of the line a comment. Every
  * error is reported with its line and column, and parsing goes on to the
- * next line so that one run shows every mistake. */
+ * next line so that one run shows every mistake. Messages are kept until
+ * the whole file is read (some checks need all of it) and printed in line
+ * and column order. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -26,6 +28,13 @@ struct word {
 	unsigned int col;
 };
 
+/* One message, held until the file is read. */
+struct diag {
+	unsigned int line, col;
+	size_t seq;		/* order of reporting: keeps the sort stable */
+	char *text;		/* NULL when out of memory */
+};
+
 struct parser {
 	struct conf *c;
 	const char *name;
@@ -35,6 +44,8 @@ struct parser {
 	bool have_default;
 	struct word w[MAX_WORDS];
 	size_t nw;
+	struct diag *diags;
+	size_t ndiags;
 };
 
 static void perr(struct parser *ps, unsigned int col, const char *fmt, ...)
@@ -42,16 +53,101 @@ static void perr(struct parser *ps, unsigned int col, const char *fmt, ...)
 
 static void perr(struct parser *ps, unsigned int col, const char *fmt, ...)
 {
+	struct diag *grown;
 	va_list ap;
 
 	ps->errors++;
 	if (!ps->err)
 		return;
-	fprintf(ps->err, "%s:%u:%u: ", ps->name, ps->line, col);
+	grown = realloc(ps->diags, (ps->ndiags + 1) * sizeof(*grown));
+	if (!grown)
+		return;		/* still counted; printed as a number */
+	ps->diags = grown;
+	grown[ps->ndiags] = (struct diag){ ps->line, col, ps->ndiags, NULL };
 	va_start(ap, fmt);
-	vfprintf(ps->err, fmt, ap);
+	if (vasprintf(&grown[ps->ndiags].text, fmt, ap) < 0)
+		grown[ps->ndiags].text = NULL;
 	va_end(ap);
-	fputc('\n', ps->err);
+	ps->ndiags++;
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct diag *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Prints the held messages in line and column order. */
+static void flush_diags(struct parser *ps)
+{
+	size_t i;
+
+	if (ps->ndiags)
+		qsort(ps->diags, ps->ndiags, sizeof(*ps->diags), diag_cmp);
+	for (i = 0; i < ps->ndiags; i++) {
+		fprintf(ps->err, "%s:%u:%u: %s\n", ps->name, ps->diags[i].line, ps->diags[i].col,
+			ps->diags[i].text ? ps->diags[i].text : "(out of memory for this message)");
+		free(ps->diags[i].text);
+	}
+	if (ps->err && (size_t)ps->errors > ps->ndiags)
+		fprintf(ps->err, "%s: %zu more error%s (out of memory for their messages)\n", ps->name,
+			(size_t)ps->errors - ps->ndiags, (size_t)ps->errors - ps->ndiags == 1 ? "" : "s");
+	free(ps->diags);
+	ps->diags = NULL;
+	ps->ndiags = 0;
+}
+
+/* Optimal string alignment distance (Levenshtein plus swapping two
+ * neighbours), for "did you mean". Words longer than 31 are never near. */
+static unsigned int edit_distance(const char *a, const char *b)
+{
+	unsigned int d[33][33];
+	size_t la = strlen(a), lb = strlen(b), i, j;
+
+	if (la > 31 || lb > 31)
+		return UINT_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (unsigned int)j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			unsigned int cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The word of @names (NULL-terminated) nearest to @s, when it is near
+ * enough to be a slip of the keyboard (at most 2 edits, fewer than the
+ * word has letters); else NULL. */
+static const char *nearest(const char *s, const char *const *names)
+{
+	unsigned int best = UINT_MAX, d, max = strlen(s) <= 3 ? 1 : 2;
+	const char *found = NULL;
+
+	for (; *names; names++) {
+		d = edit_distance(s, *names);
+		if (d < best) {
+			best = d;
+			found = *names;
+		}
+	}
+	return best <= max ? found : NULL;
 }
 
 void conf_init(struct conf *c)
@@ -72,6 +168,9 @@ void conf_init(struct conf *c)
 void conf_free(struct conf *c)
 {
 	policy_free(&c->policy);
+	free(c->ifrefs);
+	c->ifrefs = NULL;
+	c->nifrefs = 0;
 	free(c->path);
 	c->path = NULL;
 }
@@ -337,7 +436,7 @@ static int parse_option(struct parser *ps)
 		c->policy.dflt_pos.col = ps->w[0].col;
 		return parse_verdict_word(ps, &ps->w[1], true, &c->policy.dflt);
 	}
-	perr(ps, ps->w[0].col, "unknown keyword '%s'", k);
+	perr(ps, ps->w[0].col, "unknown keyword '%s'", k);	/* not reached: see parse_line */
 	return -1;
 }
 
@@ -664,11 +763,37 @@ static const struct { const char *name; int num; uint8_t family; } protos[] = {
 	{ "gre", IPPROTO_GRE, 0 }, { "esp", IPPROTO_ESP, 0 }, { "ah", IPPROTO_AH, 0 },
 };
 
-static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
+int conf_proto_parse(const char *s, uint8_t *family)
 {
-	const struct word *v;
 	unsigned long num;
 	size_t k;
+
+	if (family)
+		*family = 0;
+	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
+		if (strcmp(s, protos[k].name) == 0) {
+			if (family)
+				*family = protos[k].family;
+			return protos[k].num;
+		}
+	}
+	return parse_uint(s, 255, &num) < 0 ? -1 : (int)num;
+}
+
+const char *conf_proto_list(void)
+{
+	return "tcp, udp, icmp, icmpv6, sctp, udplite, dccp, gre, esp, ah, or a number 0-255";
+}
+
+static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
+{
+	static const char *const names[] = {
+		"tcp", "udp", "icmp", "icmpv6", "sctp", "udplite", "dccp", "gre", "esp", "ah", NULL,
+	};
+	const struct word *v;
+	const char *near;
+	uint8_t family;
+	int num;
 
 	if (i + 1 >= ps->nw) {
 		perr(ps, ps->w[i].col, "'proto' needs a value");
@@ -679,19 +804,17 @@ static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
 		perr(ps, ps->w[i].col, "'proto' given twice in one rule");
 		return -1;
 	}
-	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
-		if (strcmp(v->s, protos[k].name) == 0) {
-			r->proto = protos[k].num;
-			if (protos[k].family && rule_family(ps, r, protos[k].family, v->col) < 0)
-				return -1;
-			return (int)i + 1;
-		}
-	}
-	if (parse_uint(v->s, 255, &num) < 0) {
-		perr(ps, v->col, "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp, ... or 0-255)", v->s);
+	num = conf_proto_parse(v->s, &family);
+	if (num < 0) {
+		if ((near = nearest(v->s, names)))
+			perr(ps, v->col, "unknown protocol '%s' (did you mean '%s'?)", v->s, near);
+		else
+			perr(ps, v->col, "unknown protocol '%s' (%s)", v->s, conf_proto_list());
 		return -1;
 	}
-	r->proto = (int)num;
+	r->proto = num;
+	if (family && rule_family(ps, r, family, v->col) < 0)
+		return -1;
 	return (int)i + 1;
 }
 
@@ -790,6 +913,8 @@ static int parse_set_match(struct parser *ps, struct policy_rule *r, size_t i)
 
 static int parse_iface(struct parser *ps, size_t i, struct match_iface *m)
 {
+	struct conf *c = ps->c;
+	struct conf_iface_ref *grown;
 	struct word v;
 	int next = neg_value(ps, i, &m->neg, &v);
 
@@ -802,6 +927,16 @@ static int parse_iface(struct parser *ps, size_t i, struct match_iface *m)
 	}
 	m->present = true;
 	strcpy(m->name, v.s);
+	grown = realloc(c->ifrefs, (c->nifrefs + 1) * sizeof(*grown));
+	if (!grown) {
+		perr(ps, v.col, "out of memory");
+		return -1;
+	}
+	c->ifrefs = grown;
+	grown[c->nifrefs] = (struct conf_iface_ref){ ps->line, v.col, strcmp(ps->w[i].s, "oif") == 0,
+						      m->neg, "" };
+	strcpy(grown[c->nifrefs].name, v.s);
+	c->nifrefs++;
 	return next;
 }
 
@@ -828,7 +963,7 @@ static int parse_hook(struct parser *ps, struct policy_rule *r, size_t i)
 	return (int)i + 1;
 }
 
-static bool proto_has_ports(int proto)
+bool conf_proto_has_ports(int proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
 	       proto == IPPROTO_UDPLITE || proto == IPPROTO_DCCP;
@@ -837,7 +972,7 @@ static bool proto_has_ports(int proto)
 /* Checks what a match word needs from the rest of the rule. */
 static int check_rule(struct parser *ps, struct policy_rule *r)
 {
-	if ((r->sport.present || r->dport.present) && !proto_has_ports(r->proto)) {
+	if ((r->sport.present || r->dport.present) && !conf_proto_has_ports(r->proto)) {
 		perr(ps, r->pos.col, "a port match needs 'proto tcp', 'udp', 'sctp', 'udplite' or 'dccp' in the rule");
 		return -1;
 	}
@@ -900,9 +1035,21 @@ static int parse_rule(struct parser *ps)
 			next = parse_family(ps, &ps->w[i + 1], &fam) < 0 ? -1 : (int)i + 1;
 			if (next >= 0 && rule_family(ps, &r, fam, ps->w[i + 1].col) < 0)
 				next = -1;
+		} else if (strcmp(k, "family") == 0) {
+			perr(ps, ps->w[i].col, "'family' needs a value (inet or inet6)");
+			next = -1;
 		} else {
-			perr(ps, ps->w[i].col, "unknown match '%s' (src, dst, proto, sport, dport,"
-			     " icmp-type, iif, oif, hook, family, set)", k);
+			static const char *const matches[] = {
+				"src", "dst", "proto", "sport", "dport", "icmp-type", "iif", "oif",
+				"hook", "family", "set", NULL,
+			};
+			const char *near = nearest(k, matches);
+
+			if (near)
+				perr(ps, ps->w[i].col, "unknown match '%s' (did you mean '%s'?)", k, near);
+			else
+				perr(ps, ps->w[i].col, "unknown match '%s' (src, dst, proto, sport, dport,"
+				     " icmp-type, iif, oif, hook, family, set)", k);
 			next = -1;
 		}
 		i = (size_t)next + 1;
@@ -925,9 +1072,24 @@ fail:
 	return -1;
 }
 
+/* The words a line can start with, rules first (for "did you mean"). */
+static const char *const line_keywords[] = {
+	"accept", "drop", "reject", "mark", "default", "set",
+	"queue", "cpus", "mark-mask", "fail-open", "bypass", "queue-maxlen", "rcvbuf",
+	"copy-range", "batch", "transport", "ring-buffers", "on-error", NULL,
+};
+
+static bool is_keyword(const char *k, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(k, *names) == 0)
+			return true;
+	return false;
+}
+
 static void parse_line(struct parser *ps, char *line)
 {
-	const char *k;
+	const char *k, *near;
 
 	if (split_words(ps, line) < 0 || ps->nw == 0)
 		return;
@@ -937,8 +1099,15 @@ static void parse_line(struct parser *ps, char *line)
 	else if (strcmp(k, "accept") == 0 || strcmp(k, "drop") == 0 ||
 		 strcmp(k, "reject") == 0 || strcmp(k, "mark") == 0)
 		parse_rule(ps);
-	else
+	else if (is_keyword(k, line_keywords))
 		parse_option(ps);
+	else if ((near = nearest(k, line_keywords)))
+		perr(ps, ps->w[0].col, "unknown keyword '%s' (did you mean '%s'?)", k, near);
+	else
+		perr(ps, ps->w[0].col, "unknown keyword '%s' (a line starts with a rule: accept, drop,"
+		     " reject, mark; default; set; or an option: queue, cpus, mark-mask, fail-open,"
+		     " bypass, queue-maxlen, rcvbuf, copy-range, batch, transport, ring-buffers,"
+		     " on-error)", k);
 }
 
 /* Checks that need the whole file: mark values against the final mask. */
@@ -979,7 +1148,41 @@ int conf_load_string(struct conf *c, const char *name, const char *text, FILE *e
 		p += n + (nl ? 1 : 0);
 	}
 	check_marks(&ps);
+	flush_diags(&ps);
 	return ps.errors;
+}
+
+int conf_warn(const struct conf *c, FILE *out)
+{
+	const char *name = c->path ? c->path : "policy";
+
+	if (c->policy.nrules > 0 || c->policy.dflt_pos.line != 0)
+		return 0;
+	fprintf(out, "%s: warning: no rules: every new connection gets the default verdict, %s"
+		" (write rules, or 'default %s' to say it is meant)\n", name,
+		policy_action_name(c->policy.dflt), policy_action_name(c->policy.dflt));
+	return 1;
+}
+
+int conf_warn_ifaces(const struct conf *c, FILE *out)
+{
+	const char *name = c->path ? c->path : "policy";
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < c->nifrefs; i++) {
+		const struct conf_iface_ref *f = &c->ifrefs[i];
+		const char *k = f->out ? "oif" : "iif";
+
+		if (if_nametoindex(f->name) != 0)
+			continue;
+		fprintf(out, "%s:%u:%u: warning: no interface '%s' exists now; verdictd looks interfaces"
+			" up when it starts, so '%s %s%s' %s until it is started with %s present\n",
+			name, f->line, f->col, f->name, k, f->neg ? "!" : "", f->name,
+			f->neg ? "holds for every packet" : "matches no packet", f->name);
+		n++;
+	}
+	return n;
 }
 
 int conf_load_file(struct conf *c, const char *path, FILE *err)
@@ -1014,6 +1217,8 @@ int conf_load_file(struct conf *c, const char *path, FILE *err)
 		free(c->path);
 		c->path = strdup(path);
 		errors = conf_load_string(c, path, text, err);
+		if (errors == 0 && err)
+			conf_warn(c, err);
 	}
 	free(text);
 	fclose(f);

@@ -91,7 +91,16 @@ static const struct {
 	{ "queue\n", "t.conf:1:6: 'queue' needs a value" },
 	{ "queue 5-2\n", "t.conf:1:7: '5-2' is not a queue number or range" },
 	{ "queue 0-100\n", "t.conf:1:7: '0-100' is not a queue number or range" },
-	{ "bogus 1\n", "t.conf:1:1: unknown keyword 'bogus'" },
+	{ "bogus 1\n", "t.conf:1:1: unknown keyword 'bogus' (a line starts with a rule: accept," },
+	{ "bogus\n", "t.conf:1:1: unknown keyword 'bogus'" },
+	{ "acept proto tcp\n", "t.conf:1:1: unknown keyword 'acept' (did you mean 'accept'?)" },
+	{ "  rejcet proto tcp dport 23\n", "t.conf:1:3: unknown keyword 'rejcet' (did you mean 'reject'?)" },
+	{ "queue-maxln 10\n", "t.conf:1:1: unknown keyword 'queue-maxln' (did you mean 'queue-maxlen'?)" },
+	{ "accept proto tcp dprot 22\n", "t.conf:1:18: unknown match 'dprot' (did you mean 'dport'?)" },
+	{ "accept proto udpp\n", "t.conf:1:14: unknown protocol 'udpp' (did you mean 'udp'?)" },
+	{ "accept family\n", "t.conf:1:8: 'family' needs a value (inet or inet6)" },
+	/* line order: the mark check runs once the file is read, yet line 1 comes first */
+	{ "mark 0x3 proto tcp\nbogus 1\n", "t.conf:1:6: mark 0x3 has bits outside 0xfffc" },
 	{ "fail-open maybe\n", "t.conf:1:11: expected yes or no, not 'maybe'" },
 	{ "mark-mask 0x5\n", "t.conf:1:11: mark-mask 0x5 must have its two lowest set bits adjacent" },
 	{ "rcvbuf 12Q\n", "t.conf:1:8: '12Q' is not a size" },
@@ -123,7 +132,7 @@ static const struct {
 	{ "accept proto tcp dport\n", "t.conf:1:18: 'dport' needs a value" },
 	{ "accept proto tcp dport !\n", "t.conf:1:24: '!' needs a value after it" },
 	{ "accept proto tcp proto udp\n", "t.conf:1:18: 'proto' given twice in one rule" },
-	{ "accept proto bogus\n", "t.conf:1:14: unknown protocol 'bogus'" },
+	{ "accept proto bogus\n", "t.conf:1:14: unknown protocol 'bogus' (tcp, udp, icmp, icmpv6, sctp, udplite, dccp, gre, esp, ah, or a number 0-255)" },
 	{ "accept icmp-type 8\n", "t.conf:1:8: 'icmp-type' needs 'proto icmp' or 'proto icmpv6' before it" },
 	{ "accept proto icmp icmp-type nosuch\n", "t.conf:1:29: unknown icmp type 'nosuch'" },
 	{ "accept proto icmp icmp-type 3/x\n", "t.conf:1:31: 'x' is not an icmp code" },
@@ -209,7 +218,7 @@ static void test_golden(void)
 		fclose(g);
 	}
 	/* Paths differ between builds; compare what follows the file name. */
-	CHECK(errors == 6, "errors %d", errors);
+	CHECK(errors == 11, "errors %d", errors);
 	if (want) {
 		char *o = out, *w = want;
 		int line = 1;
@@ -236,11 +245,119 @@ static void test_golden(void)
 	conf_free(&c);
 }
 
+/* Every message of a file in line order, then column order. */
+static void test_order(void)
+{
+	struct conf c;
+	int errors;
+	char *out = parse(&c,
+		"mark 0x3 proto tcp\n"
+		"acept proto tcp\n"
+		"mark 0x100 proto udp\n"
+		"mark-mask 0xff\n"
+		"accept proto tcp dport 99999\n", &errors);
+
+	CHECK(errors == 4, "errors %d: %s", errors, out);
+	CHECK(out && strcmp(out,
+		"t.conf:1:6: mark 0x3 has bits outside 0xfc (mark-mask 0xff less its two verdict bits 0x3)\n"
+		"t.conf:2:1: unknown keyword 'acept' (did you mean 'accept'?)\n"
+		"t.conf:3:6: mark 0x100 has bits outside 0xfc (mark-mask 0xff less its two verdict bits 0x3)\n"
+		"t.conf:5:24: '99999' is not a port or range (0-65535, LO-HI)\n") == 0, "order:\n%s", out);
+	free(out);
+	conf_free(&c);
+}
+
+/* conf_warn: a policy with no rules and no 'default' says what it does. */
+static void test_warn(void)
+{
+	static const struct { const char *text; int warnings; } cases[] = {
+		{ "", 1 },
+		{ "# nothing but a comment\nqueue 3\nset s hash:ip\n", 1 },
+		{ "default drop\n", 0 },
+		{ "default accept\n", 0 },
+		{ "accept proto tcp\n", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf c;
+		int errors, n;
+		char *w = NULL, *out = parse(&c, cases[i].text, &errors);
+		size_t len = 0;
+		FILE *f = open_memstream(&w, &len);
+
+		c.path = strdup("t.conf");
+		n = conf_warn(&c, f);
+		fclose(f);
+		CHECK(errors == 0 && n == cases[i].warnings, "case %zu: %d warnings: %s", i, n, w);
+		if (cases[i].warnings)
+			CHECK(strcmp(w, "t.conf: warning: no rules: every new connection gets the default verdict,"
+				     " drop (write rules, or 'default drop' to say it is meant)\n") == 0,
+			      "case %zu: %s", i, w);
+		free(w);
+		free(out);
+		conf_free(&c);
+	}
+}
+
+/* conf_warn_ifaces: an iif/oif naming an interface that is not there. */
+static void test_warn_ifaces(void)
+{
+	struct conf c;
+	int errors, n;
+	char *w = NULL, *out = parse(&c,
+		"accept iif lo\n"
+		"accept proto tcp  oif vd-nosuch0\n"
+		"drop iif !vd-nosuch1 oif lo\n", &errors);
+	size_t len = 0;
+	FILE *f = open_memstream(&w, &len);
+
+	c.path = strdup("t.conf");
+	n = conf_warn_ifaces(&c, f);
+	fclose(f);
+	CHECK(errors == 0 && n == 2, "%d warnings: %s", n, w);
+	CHECK(w && strcmp(w,
+		"t.conf:2:23: warning: no interface 'vd-nosuch0' exists now; verdictd looks interfaces up when it"
+		" starts, so 'oif vd-nosuch0' matches no packet until it is started with vd-nosuch0 present\n"
+		"t.conf:3:11: warning: no interface 'vd-nosuch1' exists now; verdictd looks interfaces up when it"
+		" starts, so 'iif !vd-nosuch1' holds for every packet until it is started with vd-nosuch1"
+		" present\n") == 0, "%s", w);
+	free(w);
+	free(out);
+	conf_free(&c);
+}
+
+/* The protocol names the tracer shares with the parser. */
+static void test_proto(void)
+{
+	static const struct { const char *s; int num; uint8_t family; } cases[] = {
+		{ "tcp", IPPROTO_TCP, 0 }, { "gre", IPPROTO_GRE, 0 }, { "esp", IPPROTO_ESP, 0 },
+		{ "ah", IPPROTO_AH, 0 }, { "udplite", IPPROTO_UDPLITE, 0 }, { "dccp", IPPROTO_DCCP, 0 },
+		{ "icmp", IPPROTO_ICMP, AF_INET }, { "icmpv6", IPPROTO_ICMPV6, AF_INET6 },
+		{ "ipv6-icmp", IPPROTO_ICMPV6, AF_INET6 }, { "47", 47, 0 }, { "255", 255, 0 },
+		{ "256", -1, 0 }, { "tcpp", -1, 0 }, { "", -1, 0 }, { "-1", -1, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t fam = 99;
+		int n = conf_proto_parse(cases[i].s, &fam);
+
+		CHECK(n == cases[i].num && (n < 0 || fam == cases[i].family), "'%s': %d family %u",
+		      cases[i].s, n, fam);
+	}
+	CHECK(conf_proto_has_ports(IPPROTO_DCCP) && !conf_proto_has_ports(IPPROTO_GRE), "ports");
+}
+
 int main(void)
 {
 	test_good();
 	test_bad();
 	test_setm();
 	test_golden();
+	test_order();
+	test_warn();
+	test_warn_ifaces();
+	test_proto();
 	return check_report("test_conf");
 }
