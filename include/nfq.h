@@ -19,6 +19,7 @@ struct nfq_packet {
 	uint8_t hook;		/* NF_INET_LOCAL_IN, NF_INET_FORWARD, ... */
 	const uint8_t *payload;
 	uint32_t len;		/* captured bytes */
+	uint32_t wire;		/* the packet's length (NFQA_CAP_LEN), >= len */
 	uint32_t iif;
 	uint32_t oif;
 	uint32_t skbinfo;	/* NFQA_SKB_* */
@@ -44,7 +45,13 @@ struct nfq_sock_err {
 	char msg[256];
 };
 struct mnl_socket *nfq_sock_open(uint16_t queue, const struct conf *c, struct nfq_sock_err *e);
-/* Unbinds our own queue (never a per-family unbind), then closes. */
+/* The first step of a stop without loss: the kernel queues nothing more
+ * on @queue; what arrives from now on is accepted as with --queue-bypass
+ * (@pass) or dropped, as it would be with no daemon. What is already
+ * queued stays, to be answered before nfq_sock_close. -1 with errno. */
+int nfq_sock_quiesce(struct mnl_socket *nl, uint16_t queue, bool pass);
+/* Unbinds our own queue (never a per-family unbind), then closes. Packets
+ * still queued are dropped by the kernel. */
 void nfq_sock_close(struct mnl_socket *nl, uint16_t queue);
 
 /* Verdicts for one queue, accumulated in a caller-owned buffer and sent

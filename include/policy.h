@@ -137,6 +137,16 @@ struct policy_sets {
 /* The reference: a linear first-match scan. */
 void policy_eval(const struct policy *pol, const struct policy_sets *sets,
 		 const struct pkt *p, struct policy_verdict *v);
+/* For a packet missing some of its headers (pkt.h: PKT_F_PARTIAL), the
+ * verdict the kernel's own matches would reach. POLICY_DECIDED: @v as
+ * policy_eval; POLICY_HOTDROP: a port or ICMP match met a header too short
+ * and drops the packet, as xt_tcpudp and friends do (@v a drop, rule the
+ * one whose match dropped it); POLICY_UNKNOWN: the copy range cut off what
+ * the verdict depends on (@v->rule the first rule that cannot be told):
+ * the packet gets the on-error verdict. For other packets, policy_eval. */
+enum policy_partial { POLICY_DECIDED, POLICY_HOTDROP, POLICY_UNKNOWN };
+enum policy_partial policy_eval_partial(const struct policy *pol, const struct policy_sets *sets,
+					const struct pkt *p, struct policy_verdict *v);
 bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
 			 const struct pkt *p);
 bool policy_set_matches(const struct match_set *m, const struct policy_sets *sets,

@@ -16,7 +16,10 @@ enum stat_id {
 	ST_REJECT,
 	ST_MARK,
 	ST_DEFAULT,		/* judged by the default action */
-	ST_MALFORMED,		/* unreadable: given the on-error verdict */
+	ST_MALFORMED,		/* not judged: given the on-error verdict */
+	ST_CUT,			/* of which headers past the copy range */
+	ST_SHORT,		/* dropped: a port or ICMP match met a short header */
+	ST_REPLY,		/* judged as their flow's original direction */
 	ST_NO_ID,		/* packet messages without an id: nothing to answer */
 	ST_LOOPS,		/* came back already judged: rules missing; dropped */
 	ST_VERDICT_MSGS,	/* verdict messages sent */

@@ -16,10 +16,15 @@
 
 /* A parsed packet waiting for the batch lookup (worker.c). */
 #define WORKER_PENDING CLASSIFY_BATCH
+enum worker_route {
+	ROUTE_CLASSIFY,			/* whole headers: the compiled classifier */
+	ROUTE_PARTIAL,			/* headers missing: policy_eval_partial */
+	ROUTE_BAD,			/* unreadable: the on-error verdict */
+};
 struct worker_pending {
 	struct nfq_packet np;		/* points into the receive batch */
 	struct pkt p;
-	bool bad;			/* unreadable: the on-error verdict */
+	uint8_t route;			/* enum worker_route */
 };
 
 struct worker {
@@ -56,6 +61,7 @@ struct worker_decision {
 	uint32_t mark;			/* the packet's new mark */
 	enum stat_id stat;
 };
+/* @pv NULL: the packet could not be judged (the on-error verdict). */
 void worker_decide(const struct conf *c, const struct nfq_packet *np,
 		   const struct policy_verdict *pv, struct worker_decision *d);
 

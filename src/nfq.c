@@ -35,6 +35,11 @@ int nfq_packet_parse(const struct nlmsghdr *nlh, struct nfq_packet *p)
 		p->payload = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 		p->len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
 	}
+	/* Sent only when the copy range cut the packet. */
+	p->wire = p->len;
+	if (attr[NFQA_CAP_LEN] && mnl_attr_get_payload_len(attr[NFQA_CAP_LEN]) >= 4 &&
+	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > p->len)
+		p->wire = ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN]));
 	if (attr[NFQA_IFINDEX_INDEV])
 		p->iif = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
 	if (attr[NFQA_IFINDEX_OUTDEV])
@@ -153,6 +158,22 @@ struct mnl_socket *nfq_sock_open(uint16_t queue, const struct conf *c, struct nf
 fail:
 	mnl_socket_close(nl);
 	return NULL;
+}
+
+int nfq_sock_quiesce(struct mnl_socket *nl, uint16_t queue, bool pass)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
+
+	/* A full queue passes or drops what arrives (NFQA_CFG_F_FAIL_OPEN),
+	 * just as the rules do with no daemon bound; a length of 0 makes it
+	 * full for good. Without NLM_F_ACK: packets are in flight on this
+	 * socket, and a refusal still comes back, as an error the worker
+	 * counts. */
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, 0);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(pass ? NFQA_CFG_F_FAIL_OPEN : 0));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_FAIL_OPEN));
+	return mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
 }
 
 void nfq_sock_close(struct mnl_socket *nl, uint16_t queue)

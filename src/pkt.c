@@ -14,41 +14,59 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/netfilter.h>
+
 #include "pkt.h"
 
-/* Reads the first four bytes of the transport header: ports, or ICMP type
- * and code. */
-static void pkt_parse_l4(struct pkt *p, const uint8_t *l4, size_t len)
+size_t pkt_l4_min(uint8_t proto)
 {
-	switch (p->proto) {
+	switch (proto) {
 	case IPPROTO_TCP:
+		return 20;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
-		if (len < 4)
-			break;
-		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->flags |= PKT_F_PORTS;
-		return;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		if (len < 2)
-			break;
+		return 8;
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		return 12;
+	default:
+		return 0;
+	}
+}
+
+/* The transport header at @off, of which @len bytes were captured out of
+ * @wire: ports, or ICMP type and code, when the whole header is there. */
+static void pkt_parse_l4(struct pkt *p, const uint8_t *d, size_t off, size_t len, size_t wire)
+{
+	size_t need = pkt_l4_min(p->proto);
+	const uint8_t *l4 = d + off;
+
+	if (need == 0)
+		return;
+	if (off + need > wire) {
+		p->flags |= PKT_F_SHORT;
+		return;
+	}
+	if (off + need > len) {
+		p->flags |= PKT_F_CUT;
+		return;
+	}
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
 		p->icmp_type = l4[0];
 		p->icmp_code = l4[1];
 		p->flags |= PKT_F_ICMP;
 		return;
-	default:
-		return;
 	}
-	p->flags |= PKT_F_TRUNC;
+	p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	p->flags |= PKT_F_PORTS;
 }
 
-static int pkt_parse_ipv4(struct pkt *p, const uint8_t *d, size_t len)
+static int pkt_parse_ipv4(struct pkt *p, const uint8_t *d, size_t len, size_t wire)
 {
-	size_t hlen;
+	size_t hlen, tot;
 	uint16_t frag;
 
 	if (len < 20)
@@ -56,6 +74,13 @@ static int pkt_parse_ipv4(struct pkt *p, const uint8_t *d, size_t len)
 	hlen = (size_t)(d[0] & 0x0f) * 4;
 	if (hlen < 20)
 		return -1;
+	/* The kernel trims a packet to its IP length (ip_rcv) before any
+	 * hook: bytes past it are not the packet's. */
+	tot = (size_t)(d[2] << 8 | d[3]);
+	if (tot >= hlen && tot < wire)
+		wire = tot;
+	if (len > wire)
+		len = wire;
 	p->family = AF_INET;
 	p->proto = d[9];
 	memcpy(p->src.b, d + 12, 4);
@@ -66,83 +91,129 @@ static int pkt_parse_ipv4(struct pkt *p, const uint8_t *d, size_t len)
 		p->flags |= PKT_F_FRAG;
 		return 0;
 	}
-	if (hlen > len) {
-		p->flags |= PKT_F_TRUNC;
-		return 0;
-	}
-	pkt_parse_l4(p, d + hlen, len - hlen);
+	if (hlen > wire)
+		p->flags |= PKT_F_SHORT;
+	else if (hlen > len)
+		p->flags |= PKT_F_CUT;
+	else
+		pkt_parse_l4(p, d, hlen, len, wire);
 	return 0;
 }
 
-/* Walks the IPv6 extension header chain to the transport header. */
-static int pkt_parse_ipv6(struct pkt *p, const uint8_t *d, size_t len)
+/* Walks the IPv6 extension header chain to the transport header, as
+ * ipv6_find_hdr() does for ip6tables' -p: with no bound but the packet's
+ * length (each header takes at least 8 bytes, so the walk ends). */
+static int pkt_parse_ipv6(struct pkt *p, const uint8_t *d, size_t len, size_t wire)
 {
-	size_t off = 40;
+	size_t off = 40, plen, hdr, need;
 	uint8_t nh;
-	int hops;
 
 	if (len < 40)
 		return -1;
 	p->family = AF_INET6;
 	memcpy(p->src.b, d + 8, 16);
 	memcpy(p->dst.b, d + 24, 16);
+	plen = (size_t)(d[4] << 8 | d[5]);
+	if (plen != 0 && 40 + plen < wire)	/* 0: a jumbogram, as long as it is */
+		wire = 40 + plen;
+	if (len > wire)
+		len = wire;
 	nh = d[6];
-	/* Bounded: a chain of hundreds of empty headers is an attack, not a
-	 * packet; what is past the bound is left unclassified. */
-	for (hops = 0; hops < 16; hops++) {
+	for (;;) {
 		switch (nh) {
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
-			if (off + 2 > len)
-				goto truncated;
-			nh = d[off];
-			off += ((size_t)d[off + 1] + 1) * 8;
-			continue;
 		case IPPROTO_AH:
-			if (off + 2 > len)
-				goto truncated;
-			nh = d[off];
-			off += ((size_t)d[off + 1] + 2) * 4;
-			continue;
 		case IPPROTO_FRAGMENT:
-			if (off + 8 > len)
-				goto truncated;
-			if ((d[off + 2] << 8 | d[off + 3]) & 0xfff8) {
-				p->proto = d[off];
+			/* The fragment header's offset is read too. */
+			hdr = off;
+			need = hdr + (nh == IPPROTO_FRAGMENT ? 4 : 2);
+			if (need > len)
+				goto partial;
+			if (nh == IPPROTO_FRAGMENT && ((d[hdr + 2] << 8 | d[hdr + 3]) & 0xfff8)) {
+				p->proto = d[hdr];
 				p->flags |= PKT_F_FRAG;
 				return 0;
 			}
-			nh = d[off];
-			off += 8;
+			if (nh == IPPROTO_FRAGMENT)
+				off += 8;
+			else if (nh == IPPROTO_AH)
+				off += ((size_t)d[hdr + 1] + 2) * 4;
+			else
+				off += ((size_t)d[hdr + 1] + 1) * 8;
+			nh = d[hdr];
 			continue;
 		default:
 			p->proto = nh;
-			if (off > len)
-				goto truncated;
-			pkt_parse_l4(p, d + off, len - off);
+			pkt_parse_l4(p, d, off, len, wire);
 			return 0;
 		}
 	}
+partial:
 	p->proto = nh;
-truncated:
-	p->flags |= PKT_F_TRUNC;
+	p->flags |= PKT_F_NOPROTO | (need > wire ? PKT_F_SHORT : PKT_F_CUT);
 	return 0;
 }
 
-int pkt_parse(struct pkt *p, const uint8_t *data, size_t len)
+int pkt_parse_captured(struct pkt *p, const uint8_t *data, size_t len, size_t wire)
 {
 	memset(p, 0, sizeof(*p));
 	if (len < 1)
 		return -1;
+	if (wire < len)
+		wire = len;
 	switch (data[0] >> 4) {
 	case 4:
-		return pkt_parse_ipv4(p, data, len);
+		return pkt_parse_ipv4(p, data, len, wire);
 	case 6:
-		return pkt_parse_ipv6(p, data, len);
+		return pkt_parse_ipv6(p, data, len, wire);
 	default:
 		return -1;
 	}
+}
+
+int pkt_parse(struct pkt *p, const uint8_t *data, size_t len)
+{
+	return pkt_parse_captured(p, data, len, len);
+}
+
+/* The request an ICMP reply answers, as conntrack pairs them (its
+ * invert maps); 0 for types that are not replies. */
+static uint8_t icmp_request_of(uint8_t family, uint8_t type)
+{
+	if (family == AF_INET6)
+		return type == 129 ? 128 : type == 140 ? 139 : 0;
+	switch (type) {
+	case 0:  return 8;	/* echo */
+	case 14: return 13;	/* timestamp */
+	case 16: return 15;	/* information */
+	case 18: return 17;	/* address mask */
+	default: return 0;
+	}
+}
+
+void pkt_reverse(struct pkt *p)
+{
+	union vd_addr a = p->src;
+	uint16_t port = p->sport;
+	uint32_t ifindex = p->iif;
+	uint8_t req;
+
+	p->src = p->dst;
+	p->dst = a;
+	p->sport = p->dport;
+	p->dport = port;
+	p->iif = p->oif;
+	p->oif = ifindex;
+	/* A reply that comes in answers a connection this host opened, and the
+	 * other way round; a forwarded one was forwarded the other way. */
+	if (p->hook == NF_INET_LOCAL_IN)
+		p->hook = NF_INET_LOCAL_OUT;
+	else if (p->hook == NF_INET_LOCAL_OUT)
+		p->hook = NF_INET_LOCAL_IN;
+	if ((p->flags & PKT_F_ICMP) && (req = icmp_request_of(p->family, p->icmp_type)))
+		p->icmp_type = req;
 }
 
 const char *pkt_proto_name(uint8_t proto)

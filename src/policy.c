@@ -67,6 +67,10 @@ static bool set_port_key(const struct pkt *p, enum policy_dir dir, uint16_t *por
 		return p->family == AF_INET && !ported && !icmp && p->proto != 0;
 	if (p->family == AF_INET && p->proto == 0)
 		return false;
+	/* IPv6: ipv6_skip_exthdr() finds no protocol in a chain it cannot
+	 * walk, nor behind "no next header". */
+	if (p->family == AF_INET6 && ((p->flags & PKT_F_NOPROTO) || p->proto == IPPROTO_NONE))
+		return false;
 	if (ported) {
 		*port = dir == POLICY_DIR_SRC ? p->sport : p->dport;
 		return (p->flags & PKT_F_PORTS) != 0;
@@ -137,6 +141,132 @@ bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *
 		if (!policy_set_matches(&r->setm[i], sets, p))
 			return false;
 	return true;
+}
+
+/* --- packets missing some of their headers ---------------------------- */
+
+/* What a rule makes of a packet that lacks part of its headers. */
+enum policy_match { PM_NO, PM_YES, PM_HOTDROP, PM_UNKNOWN };
+
+/* Whether a set match needs the transport header that the copy range cut
+ * off: its key is then not known. */
+static bool set_key_cut(const struct match_set *m, const struct policy_sets *sets,
+			const struct pkt *p)
+{
+	enum set_type t = set_get_type(sets->set[m->set]);
+
+	if (!(p->flags & PKT_F_CUT) || t == SET_HASH_IP || t == SET_HASH_NET)
+		return false;
+	if (p->flags & PKT_F_NOPROTO)
+		return true;
+	if (t == SET_BITMAP_PORT && p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return false;
+	/* DCCP keys as port 0 in ipset, header or not. */
+	return pkt_l4_min(p->proto) && p->proto != IPPROTO_DCCP &&
+	       !(p->flags & (PKT_F_PORTS | PKT_F_ICMP));
+}
+
+/* The conditions on the transport header, for a packet without it: the
+ * kernel's tcp, udp, sctp, dccp and icmp matches drop a packet whose
+ * header is short (hotdrop); one the copy range cut is not known. */
+static enum policy_match match_l4_partial(const struct policy_rule *r, const struct pkt *p)
+{
+	bool ports = r->sport.present || r->dport.present;
+	bool icmp = r->icmp_type >= 0 || r->icmp_code >= 0;
+
+	if (!ports && !icmp)
+		return PM_YES;
+	if (p->flags & PKT_F_FRAG)
+		return PM_NO;
+	if (!(p->flags & (ports ? PKT_F_PORTS : PKT_F_ICMP)))
+		return (p->flags & PKT_F_CUT) ? PM_UNKNOWN : PM_HOTDROP;
+	return PM_YES;
+}
+
+/* A rule against a packet missing some headers, in the order iptables
+ * evaluates the same rule: addresses and interfaces, then the protocol
+ * (ip6tables walks the extension headers here and drops a packet whose
+ * chain it cannot walk), then set matches, then the transport match. */
+static enum policy_match rule_match_partial(const struct policy_rule *r,
+					    const struct policy_sets *sets, const struct pkt *p)
+{
+	enum policy_match m = PM_YES, l4;
+	struct pkt known = *p;
+	size_t i;
+
+	if ((r->family && r->family != p->family) || (r->hook && r->hook != p->hook) ||
+	    !match_iface(&r->iif, p->iif) || !match_iface(&r->oif, p->oif) ||
+	    !match_addr(&r->src, p, &p->src) || !match_addr(&r->dst, p, &p->dst))
+		return PM_NO;
+	if (r->proto >= 0) {
+		if (p->flags & PKT_F_NOPROTO) {
+			if (!(p->flags & PKT_F_CUT))
+				return PM_HOTDROP;
+			m = PM_UNKNOWN;
+		} else if (r->proto != p->proto) {
+			return PM_NO;
+		}
+	}
+	for (i = 0; i < r->nsetm; i++) {
+		if (set_key_cut(&r->setm[i], sets, p))
+			m = PM_UNKNOWN;
+		else if (!policy_set_matches(&r->setm[i], sets, p))
+			return PM_NO;
+	}
+	if (m == PM_UNKNOWN)
+		return m;
+	l4 = match_l4_partial(r, p);
+	if (l4 != PM_YES)
+		return l4;
+	/* The header is there: the ordinary matches decide. */
+	known.flags &= (uint8_t)~PKT_F_PARTIAL;
+	return policy_rule_matches(r, sets, &known) ? PM_YES : PM_NO;
+}
+
+static bool same_outcome(enum policy_action a, uint32_t mark, const struct policy_verdict *v)
+{
+	return a == v->action && (a != ACT_MARK || mark == v->mark);
+}
+
+enum policy_partial policy_eval_partial(const struct policy *pol, const struct policy_sets *sets,
+					const struct pkt *p, struct policy_verdict *v)
+{
+	/* Unknown rules, in order: any of them may be the one that matches. */
+	size_t i, first = pol->nrules, unknown = 0;
+	enum policy_partial ret = POLICY_DECIDED;
+
+	v->action = pol->dflt;
+	v->mark = 0;
+	v->rule = -1;
+	for (i = 0; i < pol->nrules; i++) {
+		enum policy_match m = rule_match_partial(&pol->rules[i], sets, p);
+
+		if (m == PM_UNKNOWN) {
+			if (!unknown++)
+				first = i;
+			continue;
+		}
+		if (m == PM_NO)
+			continue;
+		v->action = m == PM_HOTDROP ? ACT_DROP : pol->rules[i].action;
+		v->mark = m == PM_HOTDROP ? 0 : pol->rules[i].mark;
+		v->rule = (int)i;
+		ret = m == PM_HOTDROP ? POLICY_HOTDROP : POLICY_DECIDED;
+		break;
+	}
+	/* Decided all the same when every rule that may match instead gives
+	 * the same verdict (and a walk of a cut chain may also end in a
+	 * hotdrop, a drop). */
+	for (i = first; unknown && i < pol->nrules && (int)i != v->rule; i++) {
+		if (rule_match_partial(&pol->rules[i], sets, p) != PM_UNKNOWN)
+			continue;
+		if (!same_outcome(pol->rules[i].action, pol->rules[i].mark, v) ||
+		    ((p->flags & PKT_F_NOPROTO) && !same_outcome(ACT_DROP, 0, v))) {
+			v->rule = (int)i;
+			return POLICY_UNKNOWN;
+		}
+	}
+	return ret;
 }
 
 void policy_eval(const struct policy *pol, const struct policy_sets *sets,

@@ -51,6 +51,13 @@ void rules_print(FILE *out, const struct conf *c, int family)
 			fprintf(out, "-A VERDICTD -p ipv6-icmp -m icmp6 --icmpv6-type %s"
 				" -m hl --hl-eq 255 -j ACCEPT\n", nd[i]);
 	}
+	if (conf_reply_bit(c->mark_mask))
+		fprintf(out,
+			"# A flow with no verdict yet (it began while verdictd was down, or before\n"
+			"# these rules): flag its reply-direction packets, which verdictd judges as\n"
+			"# the flow's original direction.\n"
+			"-A VERDICTD -m mark --mark 0x0/0x%x -m conntrack --ctdir REPLY"
+			" -j MARK --or-mark 0x%x\n", m, conf_reply_bit(c->mark_mask));
 	fprintf(out, "# Not judged yet: to verdictd.\n");
 	if (c->queue_first == c->queue_last)
 		fprintf(out, "-A VERDICTD -m mark --mark 0x0/0x%x -j NFQUEUE --queue-num %u", m,

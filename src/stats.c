@@ -50,11 +50,11 @@ void stats_format(const struct stats *s, uint16_t queue, const struct stats_kern
 		v[i] = atomic_load_explicit(&s->v[i], memory_order_relaxed);
 	n = snprintf(buf, len,
 		     "queue %u: packets %lu accept %lu drop %lu reject %lu mark %lu default %lu"
-		     " malformed %lu no-id %lu loops %lu | verdict-msgs %lu batch-msgs %lu"
+		     " malformed %lu cut %lu short %lu reply %lu no-id %lu loops %lu | verdict-msgs %lu batch-msgs %lu"
 		     " recv-calls %lu send-calls %lu | enobufs %lu truncated %lu send-errors %lu"
 		     " kernel-errors %lu ring-empty %lu rearms %lu",
 		     queue, v[ST_PACKETS], v[ST_ACCEPT], v[ST_DROP], v[ST_REJECT], v[ST_MARK],
-		     v[ST_DEFAULT], v[ST_MALFORMED], v[ST_NO_ID], v[ST_LOOPS],
+		     v[ST_DEFAULT], v[ST_MALFORMED], v[ST_CUT], v[ST_SHORT], v[ST_REPLY], v[ST_NO_ID], v[ST_LOOPS],
 		     v[ST_VERDICT_MSGS], v[ST_BATCH_MSGS], v[ST_RECV_CALLS], v[ST_SEND_CALLS],
 		     v[ST_ENOBUFS], v[ST_TRUNCATED], v[ST_SEND_ERRORS], v[ST_KERNEL_ERRORS],
 		     v[ST_RING_EMPTY], v[ST_REARMS]);

@@ -46,8 +46,17 @@ void worker_decide(const struct conf *c, const struct nfq_packet *np,
 		[ACT_ACCEPT] = ST_ACCEPT, [ACT_MARK] = ST_MARK,
 		[ACT_DROP] = ST_DROP, [ACT_REJECT] = ST_REJECT,
 	};
-	uint32_t want = conf_code_bits(c->mark_mask, code_of[pv->action]);
+	uint32_t want;
 
+	/* Not judged: the on-error verdict, and no mark, so that the flow's
+	 * next packet is judged again. */
+	if (!pv) {
+		d->stat = ST_MALFORMED;
+		d->has_mark = 0;
+		d->verdict = c->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP;
+		return;
+	}
+	want = conf_code_bits(c->mark_mask, code_of[pv->action]);
 	if (pv->action == ACT_MARK)
 		want |= pv->mark;
 	d->stat = stat_of[pv->action];
@@ -66,50 +75,76 @@ void worker_decide(const struct conf *c, const struct nfq_packet *np,
 static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
 			       const uint32_t *mark);
 
+/* A packet with headers missing, judged by the linear scan as the
+ * kernel's matches would judge it; NULL when the copy range cut off what
+ * the verdict depends on. */
+static const struct policy_verdict *worker_judge_partial(struct worker *w, const struct pkt *p,
+							 struct policy_verdict *pv)
+{
+	switch (policy_eval_partial(&w->conf->policy, w->sets, p, pv)) {
+	case POLICY_UNKNOWN:
+		w->count[ST_CUT]++;
+		return NULL;
+	case POLICY_HOTDROP:
+		w->count[ST_SHORT]++;
+		return pv;
+	default:
+		return pv;
+	}
+}
+
 /* Judges the pending packets together, then adds their verdicts in the
  * order they arrived (a verdict run must never cover a packet out of turn). */
 static void worker_judge_pending(struct worker *w)
 {
 	const struct pkt *good[WORKER_PENDING];
-	struct policy_verdict pv[WORKER_PENDING];
+	struct policy_verdict pv[WORKER_PENDING], partial;
 	size_t i, n = 0, k = 0;
 
 	for (i = 0; i < w->npend; i++)
-		if (!w->pend[i].bad)
+		if (w->pend[i].route == ROUTE_CLASSIFY)
 			good[n++] = &w->pend[i].p;
 	classify_eval_batch(w->cls, &w->conf->policy, w->sets, good, n, pv);
 	for (i = 0; i < w->npend; i++) {
-		const struct nfq_packet *np = &w->pend[i].np;
+		const struct worker_pending *e = &w->pend[i];
+		const struct policy_verdict *v = NULL;
 		struct worker_decision d;
 
-		if (w->pend[i].bad) {
-			w->count[ST_MALFORMED]++;
-			worker_add_verdict(w, np->id, w->conf->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP,
-					   NULL);
-			continue;
-		}
-		worker_decide(w->conf, np, &pv[k], &d);
+		if (e->route == ROUTE_CLASSIFY)
+			v = &pv[k++];
+		else if (e->route == ROUTE_PARTIAL)
+			v = worker_judge_partial(w, &e->p, &partial);
+		worker_decide(w->conf, &e->np, v, &d);
 		w->count[d.stat]++;
-		if (pv[k].rule < 0)
+		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
-		worker_add_verdict(w, np->id, d.verdict, d.has_mark ? &d.mark : NULL);
-		k++;
+		worker_add_verdict(w, e->np.id, d.verdict, d.has_mark ? &d.mark : NULL);
 	}
 	w->npend = 0;
 }
 
 /* Parses a packet and puts it with the pending ones; an unreadable one
- * waits there too, to get the on-error verdict in its turn. */
+ * waits there too, to get the on-error verdict in its turn. A packet the
+ * fixed rules flagged as its flow's reply direction belongs to a flow
+ * that has no verdict yet (one that began while verdictd was not
+ * running, or before the rules were loaded): it is judged as the flow's
+ * original direction, which is what the verdict is about. */
 static void worker_judge(struct worker *w, const struct nfq_packet *np)
 {
 	struct worker_pending *e = &w->pend[w->npend++];
+	uint32_t reply = conf_reply_bit(w->conf->mark_mask);
 
 	e->np = *np;
-	e->bad = !np->payload || pkt_parse(&e->p, np->payload, np->len) < 0;
-	if (!e->bad) {
+	e->route = ROUTE_BAD;
+	if (np->payload && pkt_parse_captured(&e->p, np->payload, np->len, np->wire) == 0) {
+		e->route = (e->p.flags & PKT_F_PARTIAL) ? ROUTE_PARTIAL : ROUTE_CLASSIFY;
 		e->p.hook = np->hook;
 		e->p.iif = np->iif;
 		e->p.oif = np->oif;
+		if (reply && (np->mark & reply)) {
+			pkt_reverse(&e->p);
+			w->count[ST_REPLY]++;
+		}
 	}
 	if (w->npend == WORKER_PENDING)
 		worker_judge_pending(w);
@@ -195,6 +230,32 @@ static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 	return n;
 }
 
+/* A stop without loss. Unbinding drops whatever is still queued, and
+ * packets keep arriving until then; so the queue is first closed to new
+ * packets (they pass or are dropped as the rules say for a stopped
+ * daemon), then everything already queued is answered, until the
+ * kernel's count of waiting packets is 0 (or a second has gone by: a
+ * message lost to a receive overrun never arrives). */
+static void worker_drain(struct worker *w, struct tp_batch *b)
+{
+	uint32_t portid = mnl_socket_get_portid(w->nl);
+	struct stats_kernel k;
+	int tries;
+
+	if (nfq_sock_quiesce(w->nl, w->queue, w->conf->bypass) < 0)
+		log_err("queue %u: cannot close the queue to new packets: %s", w->queue,
+			strerror(errno));
+	for (tries = 0; tries < 100; tries++) {
+		while (worker_pump(w, b, 0) > 0)
+			;
+		if (stats_kernel_read(w->queue, portid, &k) < 0 || k.queue_total == 0)
+			return;
+		usleep(10000);
+	}
+	log_warn("queue %u: %u packets still queued at stop; the kernel drops them", w->queue,
+		 k.queue_total);
+}
+
 static void worker_pin(struct worker *w)
 {
 	cpu_set_t set;
@@ -222,10 +283,7 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed))
 		if (worker_pump(w, b, 1) < 0)
 			break;
-	/* Drain: answer everything already delivered before unbinding,
-	 * which makes the kernel drop what is still queued. */
-	while (worker_pump(w, b, 0) > 0)
-		;
+	worker_drain(w, b);
 	worker_publish(w);
 	stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), &w->kernel_at_exit);
 	free(b);

@@ -73,8 +73,11 @@ static void test_ipv4_tcp(void)
 	pkt_format(&p, s, sizeof(s));
 	CHECK(strcmp(s, "tcp 10.0.0.1:40000 -> 10.0.1.2:80") == 0, "format '%s'", s);
 	all_truncations(b, n);
-	/* Cut inside the TCP header: network fields, no ports. */
-	CHECK(pkt_parse(&p, b, 22) == 0 && p.flags == PKT_F_TRUNC, "flags 0x%x", p.flags);
+	/* A packet that ends inside the TCP header: network fields, no ports,
+	 * and the kernel's tcp match would drop it. */
+	CHECK(pkt_parse(&p, b, 22) == 0 && p.flags == PKT_F_SHORT, "flags 0x%x", p.flags);
+	/* The same bytes cut by the copy range from a whole packet: not known. */
+	CHECK(pkt_parse_captured(&p, b, 22, n) == 0 && p.flags == PKT_F_CUT, "flags 0x%x", p.flags);
 	CHECK(pkt_parse(&p, b, 19) == -1, "short IPv4 header");
 }
 
@@ -100,7 +103,7 @@ static void test_ipv4_options_and_frag(void)
 	CHECK(pkt_parse(&p, b, n) == -1, "ihl 4");
 	/* IHL longer than captured. */
 	b[0] = 0x4f;
-	CHECK(pkt_parse(&p, b, 30) == 0 && (p.flags & PKT_F_TRUNC), "flags 0x%x", p.flags);
+	CHECK(pkt_parse(&p, b, 30) == 0 && (p.flags & PKT_F_SHORT), "flags 0x%x", p.flags);
 }
 
 static void test_icmp(void)
@@ -140,20 +143,80 @@ static void test_ipv6_ext(void)
 	CHECK(pkt_parse(&p, b, n) == 0 && (p.flags & PKT_F_FRAG) && p.proto == IPPROTO_SCTP, "frag");
 	/* A routing header that claims more than was captured. */
 	b[40 + 8 + 1] = 200;
-	CHECK(pkt_parse(&p, b, n) == 0 && (p.flags & PKT_F_TRUNC), "long ext header flags 0x%x", p.flags);
+	CHECK(pkt_parse(&p, b, n) == 0 && (p.flags & PKT_F_SHORT) && (p.flags & PKT_F_NOPROTO),
+	      "long ext header flags 0x%x", p.flags);
+	CHECK(pkt_parse_captured(&p, b, n, 2000) == 0 && (p.flags & PKT_F_CUT) &&
+	      (p.flags & PKT_F_NOPROTO), "long ext header, cut: flags 0x%x", p.flags);
 }
 
-static void test_ipv6_chain_bound(void)
+/* ip6tables walks a chain of any length (ipv6_find_hdr): so does the
+ * parser, to the transport header after 40 options headers. */
+static void test_ipv6_long_chain(void)
 {
-	uint8_t b[40 + 8 * 40];
+	uint8_t b[40 + 8 * 40 + 20];
 	size_t n = ipv6(b, IPPROTO_DSTOPTS, "::1", "::2"), i;
 	struct pkt p = { 0 };
 
 	for (i = 0; i < 40; i++, n += 8) {
 		memset(b + n, 0, 8);
-		b[n] = IPPROTO_DSTOPTS;
+		b[n] = i == 39 ? IPPROTO_TCP : IPPROTO_DSTOPTS;
 	}
-	CHECK(pkt_parse(&p, b, n) == 0 && (p.flags & PKT_F_TRUNC), "long chain flags 0x%x", p.flags);
+	n += ports(b + n, 1, 80);
+	CHECK(pkt_parse(&p, b, n) == 0 && p.flags == PKT_F_PORTS && p.dport == 80,
+	      "long chain flags 0x%x", p.flags);
+	CHECK(pkt_parse_captured(&p, b, 256, n) == 0 && p.flags == (PKT_F_CUT | PKT_F_NOPROTO),
+	      "long chain, 256 bytes copied: flags 0x%x", p.flags);
+}
+
+/* The issue's bypass: a destination options header of 216 bytes puts the
+ * TCP header exactly past a 256-byte copy range. */
+static void test_ipv6_dstopts_cut(void)
+{
+	uint8_t b[40 + 216 + 20];
+	size_t n = ipv6(b, IPPROTO_DSTOPTS, "2001:db8::1", "2001:db8::2");
+	struct pkt p = { 0 };
+
+	memset(b + n, 0, 216);
+	b[n] = IPPROTO_TCP;
+	b[n + 1] = 216 / 8 - 1;
+	n += 216;
+	n += ports(b + n, 40000, 80);
+	CHECK(pkt_parse_captured(&p, b, 256, n) == 0 && p.proto == IPPROTO_TCP &&
+	      p.flags == PKT_F_CUT, "flags 0x%x proto %u", p.flags, p.proto);
+	CHECK(pkt_parse(&p, b, n) == 0 && p.flags == PKT_F_PORTS && p.dport == 80, "whole");
+}
+
+/* Each protocol's header must be whole, as the kernel's matches want it. */
+static void test_l4_minimum(void)
+{
+	static const struct { uint8_t proto; size_t need; uint8_t flag; } t[] = {
+		{ IPPROTO_TCP, 20, PKT_F_PORTS }, { IPPROTO_UDP, 8, PKT_F_PORTS },
+		{ IPPROTO_UDPLITE, 8, PKT_F_PORTS }, { IPPROTO_SCTP, 12, PKT_F_PORTS },
+		{ IPPROTO_DCCP, 12, PKT_F_PORTS }, { IPPROTO_ICMP, 8, PKT_F_ICMP },
+		{ IPPROTO_GRE, 0, 0 },
+	};
+	uint8_t b[64];
+	struct pkt p;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = ipv4(b, t[i].proto, "10.0.0.1", "10.0.0.2", 0), k;
+
+		memset(b + n, 0, 24);
+		for (k = 0; k <= 24; k++) {
+			uint8_t want = k >= t[i].need ? t[i].flag : PKT_F_SHORT;
+
+			b[2] = (uint8_t)((n + k) >> 8);
+			b[3] = (uint8_t)(n + k);
+			CHECK(pkt_parse(&p, b, n + k) == 0 && p.flags == want,
+			      "proto %u, %zu bytes: flags 0x%x, want 0x%x", t[i].proto, k, p.flags, want);
+		}
+	}
+	/* Bytes past the IP total length are not the packet's (ip_rcv trims). */
+	i = ipv4(b, IPPROTO_UDP, "10.0.0.1", "10.0.0.2", 0);
+	memset(b + i, 0, 20);
+	b[3] = 24;
+	CHECK(pkt_parse(&p, b, 40) == 0 && p.flags == PKT_F_SHORT, "padded: flags 0x%x", p.flags);
 }
 
 static void test_garbage(void)
@@ -182,7 +245,9 @@ int main(void)
 	test_ipv4_options_and_frag();
 	test_icmp();
 	test_ipv6_ext();
-	test_ipv6_chain_bound();
+	test_ipv6_long_chain();
+	test_ipv6_dstopts_cut();
+	test_l4_minimum();
 	test_garbage();
 	return check_report("test_pkt");
 }
