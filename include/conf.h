@@ -71,6 +71,9 @@ int conf_warn_ifaces(const struct conf *c, FILE *out);
  * implies (AF_INET for icmp, AF_INET6 for icmpv6, 0 for the rest). */
 int conf_proto_parse(const char *s, uint8_t *family);
 
+/* The policy's name for protocol @num ("gre"), NULL when it has none. */
+const char *conf_proto_name(int num);
+
 /* "tcp, udp, icmp, ...": the names conf_proto_parse() knows, for messages. */
 const char *conf_proto_list(void);
 

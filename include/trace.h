@@ -12,7 +12,11 @@
  *     (IPv6 with a port: [ADDR]:PORT), and
  *   ClassBench trace lines: SRC DST SPORT DPORT PROTO FLAGS RULE (decimal).
  * @hook (POLICY_HOOK_*, 0 for none) is the chain a header is taken to come
- * from unless its line names one (ClassBench lines cannot).
+ * from unless its line names one (ClassBench lines cannot); with 0, rules
+ * with a hook match never match it. Where that matters (some rule has a
+ * hook match), the verdict line says which hook was assumed.
+ * A port left out on one side is 0; with no port at all the packet has no
+ * ports (a port match never holds for it, as for a later fragment).
  * Sets are empty here (the tracer does not read the kernel). Returns the
  * number of lines that could not be read. */
 int trace_run(const struct conf *c, int hook, FILE *in, FILE *out, FILE *err);
@@ -26,7 +30,7 @@ struct trace_ctx {
 	const char *path;		/* the policy's file, for "file:line" */
 	const struct classifier *cl;
 	const struct policy_sets *sets;
-	int hook;
+	int hook;			/* for headers that name none; 0: none */
 };
 
 /* One header line (modified) -> the verdict line in @out, no newline.

@@ -780,6 +780,16 @@ int conf_proto_parse(const char *s, uint8_t *family)
 	return parse_uint(s, 255, &num) < 0 ? -1 : (int)num;
 }
 
+const char *conf_proto_name(int num)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++)
+		if (protos[k].num == num)
+			return protos[k].name;
+	return NULL;
+}
+
 const char *conf_proto_list(void)
 {
 	return "tcp, udp, icmp, icmpv6, sctp, udplite, dccp, gre, esp, ah, or a number 0-255";
