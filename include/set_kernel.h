@@ -3,17 +3,29 @@
 #define VD_SET_KERNEL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "policy.h"
 #include "set.h"
 
 /* Makes sure the kernel set @decl names exists with the declared type and
  * family (creating it when missing), then loads its members into a new
- * userspace copy at *@out. On failure returns -1 with a sentence in @err. */
+ * userspace copy at *@out. On failure returns -1 with a sentence in @err.
+ * A bitmap:port whose kernel range differs from the declared one is used
+ * as it is, with a warning logged. */
 int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err, size_t errlen);
 
 /* Loads every set of @pol into @sets (sets->set allocated here). */
 int set_kernel_load_all(const struct policy *pol, struct policy_sets *sets, char *err, size_t errlen);
 void set_kernel_free_all(struct policy_sets *sets);
+
+/* verdictd -t: compares each set declaration of @pol (from @path) with the
+ * kernel set of its name, changing nothing. Prints to @out, in declaration
+ * order, "path:line:col: ..." for a kernel set of another type or family
+ * (an error: verdictd would not start), a warning for a bitmap:port range
+ * that differs, a note for a set that does not exist yet; and one line,
+ * instead, when the kernel's sets cannot be read (no CAP_NET_ADMIN).
+ * Returns the number of errors. */
+int set_kernel_check(const struct policy *pol, const char *path, FILE *out);
 
 #endif

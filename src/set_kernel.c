@@ -19,6 +19,7 @@
 #include <libipset/parse.h>
 #include <libipset/session.h>
 
+#include "log.h"
 #include "set_kernel.h"
 
 struct capture {
@@ -85,6 +86,8 @@ static int ipset_run(struct capture *cap, int argc, const char *const *args)
 	argv[i] = NULL;
 	ipset_custom_printf(ipset, capture_custom_err, capture_std_err, capture_out, cap);
 	ret = ipset_parse_argv(ipset, argc, argv);
+	/* libipset ends its messages with a newline; ours are one line. */
+	cap->msg[strcspn(cap->msg, "\n")] = '\0';
 out:
 	if (ipset)
 		ipset_fini(ipset);
@@ -162,6 +165,44 @@ bad:
 	return -1;
 }
 
+/* Compares @decl with the kernel's "create NAME TYPE [family F] [range
+ * LO-HI] ..." line. 0: they agree; -1: the type or family differs (@msg
+ * says how and what to do); 1: only a bitmap:port's range differs (@msg
+ * says so): the kernel set is used as it is. */
+static int compare_header(const struct policy_set *decl, const char *line, char *msg, size_t len)
+{
+	char type[64] = "", fam[16] = "";
+	const char *f = strstr(line, " family "), *r = strstr(line, " range ");
+	unsigned int lo, hi;
+
+	if (sscanf(line, "create %*s %63s", type) != 1) {
+		snprintf(msg, len, "ipset printed a header for set '%s' that cannot be read: %s", decl->name, line);
+		return -1;
+	}
+	if (f)
+		sscanf(f, " family %15s", fam);
+	if (strcmp(type, set_type_name(decl->type)) != 0 ||
+	    (decl->family && strcmp(fam, decl->family == AF_INET ? "inet" : "inet6") != 0)) {
+		snprintf(msg, len, "kernel set '%s' is %s%s%s, but the policy declares %s%s;"
+			 " rename one of them or destroy the kernel set (ipset destroy %s)",
+			 decl->name, type, fam[0] ? " family " : "", fam, set_type_name(decl->type),
+			 decl->family ? (decl->family == AF_INET ? " family inet" : " family inet6") : "",
+			 decl->name);
+		return -1;
+	}
+	if (decl->type == SET_BITMAP_PORT && r && sscanf(r, " range %u-%u", &lo, &hi) == 2 &&
+	    (lo != decl->port_lo || hi != decl->port_hi)) {
+		snprintf(msg, len, "kernel set '%s' has range %u-%u, but the policy declares range %u-%u%s;"
+			 " the kernel set is used as it is (ports outside %u-%u cannot be added to it):"
+			 " declare 'range %u-%u', or destroy the kernel set (ipset destroy %s) to have it"
+			 " made with the declared range", decl->name, lo, hi, decl->port_lo, decl->port_hi,
+			 decl->port_lo == 0 && decl->port_hi == 65535 ? " (the default)" : "", lo, hi, lo, hi,
+			 decl->name);
+		return 1;
+	}
+	return 0;
+}
+
 /* Parses "create NAME TYPE family F ..." and "add NAME ELEM [opts]". */
 static int parse_save(const struct policy_set *decl, const char *text, struct vset **out,
 		      char *err, size_t errlen)
@@ -176,24 +217,20 @@ static int parse_save(const struct policy_set *decl, const char *text, struct vs
 		return -1;
 	}
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char cmd[16], name[64], arg[128], fam[16] = "";
+		char cmd[16], name[64], arg[128];
 
 		if (sscanf(line, "%15s %63s %127s", cmd, name, arg) != 3)
 			continue;
 		if (strcmp(cmd, "create") == 0) {
-			const char *f = strstr(line, " family ");
+			char msg[512];
+			int cmp = compare_header(decl, line, msg, sizeof(msg));
 
-			if (f)
-				sscanf(f, " family %15s", fam);
-			if (strcmp(arg, set_type_name(decl->type)) != 0 ||
-			    (decl->family && strcmp(fam, decl->family == AF_INET ? "inet" : "inet6") != 0)) {
-				snprintf(err, errlen, "kernel set '%s' is %s%s%s, but the policy declares %s%s;"
-					 " rename one of them or destroy the kernel set (ipset destroy %s)",
-					 decl->name, arg, fam[0] ? " family " : "", fam, set_type_name(decl->type),
-					 decl->family ? (decl->family == AF_INET ? " family inet" : " family inet6") : "",
-					 decl->name);
+			if (cmp < 0) {
+				snprintf(err, errlen, "%s", msg);
 				goto out;
 			}
+			if (cmp > 0)
+				log_warn("line %u: %s", decl->pos.line, msg);
 			s = set_new(decl->type, decl->family);
 			if (!s) {
 				snprintf(err, errlen, "out of memory");
@@ -284,6 +321,52 @@ int set_kernel_load_all(const struct policy *pol, struct policy_sets *sets, char
 		sets->n++;
 	}
 	return 0;
+}
+
+int set_kernel_check(const struct policy *pol, const char *path, FILE *out)
+{
+	struct capture cap = { 0 };
+	int errors = 0;
+	size_t i;
+
+	for (i = 0; i < pol->nsets; i++) {
+		const struct policy_set *d = &pol->sets[i];
+		const char *argv[] = { "ipset", "save", "-t", d->name };
+		char msg[512], *create;
+		int cmp;
+
+		if (ipset_run(&cap, 4, argv) < 0) {
+			if (strstr(cap.msg, "does not exist")) {
+				fprintf(out, "%s:%u:%u: note: there is no kernel set '%s' yet; verdictd makes it"
+					" (%s%s) when it starts\n", path, d->pos.line, d->pos.col, d->name,
+					set_type_name(d->type), d->family == AF_INET ? " family inet" :
+					d->family == AF_INET6 ? " family inet6" : "");
+				continue;
+			}
+			fprintf(out, "%s: note: the %zu set declaration%s %s not compared with the kernel's"
+				" ipsets: %s (%s)\n", path, pol->nsets, pol->nsets == 1 ? "" : "s",
+				pol->nsets == 1 ? "was" : "were",
+				strstr(cap.msg, "not permitted") || strstr(cap.msg, "ermission denied") ?
+				"reading them needs root or CAP_NET_ADMIN" : "they cannot be read", cap.msg);
+			break;
+		}
+		create = cap.out ? strstr(cap.out, "create ") : NULL;
+		if (!create) {
+			fprintf(out, "%s:%u:%u: ipset printed no header for set '%s'\n", path, d->pos.line,
+				d->pos.col, d->name);
+			errors++;
+			continue;
+		}
+		create[strcspn(create, "\n")] = '\0';
+		cmp = compare_header(d, create, msg, sizeof(msg));
+		if (cmp < 0)
+			errors++;
+		if (cmp != 0)
+			fprintf(out, "%s:%u:%u: %s%s\n", path, d->pos.line, d->pos.col, cmp > 0 ? "warning: " : "",
+				msg);
+	}
+	free(cap.out);
+	return errors;
 }
 
 void set_kernel_free_all(struct policy_sets *sets)

@@ -69,6 +69,43 @@ CONF
 expect_line 1 "kernel set 'clash' is hash:ip family inet, but the policy declares bitmap:port" \
 	"an existing set of another type is refused" in_f "$VERDICTD" -c "$WORK/clash.conf"
 check "... and left as it was" sh -c "ip netns exec $NS_F ipset list clash -t | grep -q 'Type: hash:ip'"
+# A bitmap:port whose kernel range differs from the declared one: used as
+# it is, with a warning that names both ranges.
+in_f ipset create narrow bitmap:port range 1000-2000
+cat >"$WORK/range.conf" <<CONF
+queue 8
+set narrow bitmap:port
+accept proto tcp dport @narrow
+default accept
+CONF
+vd_start "$WORK/range.conf"
+check "a bitmap:port range that differs from the kernel's is reported at start" \
+	grep -q "line 2: kernel set 'narrow' has range 1000-2000, but the policy declares range 0-65535 (the default)" "$VD_LOG"
+vd_stop
+check "... and the daemon ran with the kernel set as it is" test "$VD_STATUS" = 0
+check "... which is left as it was" sh -c "ip netns exec $NS_F ipset list narrow -t | grep -q 'range 1000-2000'"
+
+# No rules and no 'default': a warning, at -t and at start.
+: >"$WORK/empty.conf"
+printf 'queue 10\n' >"$WORK/norules.conf"
+chmod 644 "$WORK/empty.conf" "$WORK/norules.conf"
+expect_line 0 "empty.conf: warning: no rules: every new connection gets the default verdict, drop" \
+	"-t warns about an empty file" nobody "$VERDICTD" -t -c "$WORK/empty.conf"
+vd_start "$WORK/norules.conf"
+check "the daemon warns at start about a policy with no rules" \
+	grep -q "norules.conf: warning: no rules: every new connection gets the default verdict, drop" "$VD_LOG"
+vd_stop
+printf 'queue 10\ndefault drop\n' >"$WORK/dropall.conf"
+chmod 644 "$WORK/dropall.conf"
+"$VERDICTD" -t -c "$WORK/dropall.conf" >"$WORK/out" 2>&1
+check "an explicit 'default drop' without rules is not warned about" sh -c "! grep -q warning '$WORK/out'"
+
+# A misspelt keyword is named as such, with the nearest one.
+printf 'queue 11\nacept proto tcp\n' >"$WORK/typo.conf"
+chmod 644 "$WORK/typo.conf"
+expect_line 1 "typo.conf:2:1: unknown keyword 'acept' (did you mean 'accept'?)" "a misspelt keyword" \
+	"$VERDICTD" -t -c "$WORK/typo.conf"
+
 expect_line 2 "--transport takes auto, ring or socket" "a bad --transport" "$VERDICTD" --transport x -t -c "$WORK/good.conf"
 # auto picks the ring here, where io_uring works; where a seccomp policy
 # forbids io_uring it falls back to the socket, saying why, and an
