@@ -5,6 +5,7 @@
  *            live policy and sets (through its control socket). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -24,11 +25,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: verdictctl trace [-s SOCKET] [--hook input|forward|output] [-f FILE | HEADER...]\n"
+		"Usage: verdictctl trace [-s SOCKET] [--hook input|forward|output] [-f FILE] [HEADER...]\n"
 		"Ask the running verdictd which rule each packet header meets, with its live\n"
 		"policy and sets. HEADER: PROTO SRC[:PORT] DST[:PORT] [type N[/CODE]] [iif NAME]\n"
-		"[oif NAME] [hook NAME], or a ClassBench trace line; -f FILE: one a line\n"
-		"(- for stdin). SOCKET: the daemon's --control (default " CONTROL_DEFAULT_PATH ").\n\n"
+		"[oif NAME] [hook NAME], or a ClassBench trace line; a quoted argument is one\n"
+		"header. -f FILE: one a line (- for stdin). A header that names no hook is\n"
+		"taken from --hook, else from no chain: rules with a hook match then never\n"
+		"match it. SOCKET: the daemon's --control (default " CONTROL_DEFAULT_PATH ").\n\n"
 		"Usage: verdictctl import [OPTION]... FILE...\n"
 		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
 		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore and\n"
@@ -265,6 +268,103 @@ static int trace_one(FILE *sock, int fd, int hook, const char *header)
 	return 1;
 }
 
+/* The headers of the command line, one request each. An argument with a
+ * blank in it is a whole header (a newline in it separates headers);
+ * single words are joined into a header, and a protocol name where a
+ * keyword (type, iif, oif, hook) could come starts the next one:
+ * "tcp A B hook input udp C D" is two headers. */
+struct headers {
+	char **h;
+	size_t n;
+	char cur[1024];		/* words not yet a header */
+	size_t words;
+};
+
+static int headers_push(struct headers *hs, const char *text)
+{
+	char **grown = realloc(hs->h, (hs->n + 1) * sizeof(*grown));
+
+	if (!grown || !(grown[hs->n] = strdup(text))) {
+		if (grown)
+			hs->h = grown;
+		fprintf(stderr, "verdictctl: out of memory\n");
+		return -1;
+	}
+	hs->h = grown;
+	hs->n++;
+	return 0;
+}
+
+static int headers_flush(struct headers *hs)
+{
+	int r = 0;
+
+	if (hs->words)
+		r = headers_push(hs, hs->cur);
+	hs->cur[0] = '\0';
+	hs->words = 0;
+	return r;
+}
+
+static int headers_word(struct headers *hs, const char *w)
+{
+	size_t used = strlen(hs->cur);
+
+	/* Where a keyword could come (after PROTO SRC DST and whole
+	 * KEY VALUE pairs), a protocol name begins another header. */
+	if (hs->words >= 3 && (hs->words - 3) % 2 == 0 && !isdigit((unsigned char)w[0]) &&
+	    conf_proto_parse(w, NULL) >= 0) {
+		if (headers_flush(hs) < 0)
+			return -1;
+		used = 0;
+	}
+	if (used + strlen(w) + 2 > sizeof(hs->cur)) {
+		fprintf(stderr, "verdictctl: the header is longer than %zu bytes\n", sizeof(hs->cur) - 2);
+		return -1;
+	}
+	snprintf(hs->cur + used, sizeof(hs->cur) - used, "%s%s", used ? " " : "", w);
+	hs->words++;
+	return 0;
+}
+
+static int headers_arg(struct headers *hs, const char *arg)
+{
+	char *copy = strdup(arg), *line, *save = NULL;
+	int r = 0;
+
+	if (!copy) {
+		fprintf(stderr, "verdictctl: out of memory\n");
+		return -1;
+	}
+	for (line = strtok_r(copy, "\r\n", &save); line && r == 0; line = strtok_r(NULL, "\r\n", &save)) {
+		size_t start = strspn(line, " \t");
+
+		if (line[start] == '\0')
+			continue;
+		if (strpbrk(line + start, " \t")) {
+			if (strlen(line) > 1022) {
+				fprintf(stderr, "verdictctl: the header is longer than 1022 bytes\n");
+				r = -1;
+			} else if ((r = headers_flush(hs)) == 0) {
+				r = headers_push(hs, line + start);
+			}
+		} else {
+			r = headers_word(hs, line + start);
+		}
+	}
+	free(copy);
+	return r;
+}
+
+static void headers_free(struct headers *hs)
+{
+	size_t i;
+
+	for (i = 0; i < hs->n; i++)
+		free(hs->h[i]);
+	free(hs->h);
+}
+
 static int cmd_trace(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -274,8 +374,10 @@ static int cmd_trace(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = CONTROL_DEFAULT_PATH, *file = NULL;
-	char line[1024], header[1024] = "";
+	struct headers hs = { 0 };
+	char line[1024];
 	int ch, hook = 0, fd, bad = 0, i;
+	size_t k;
 	FILE *sock, *in = NULL;
 
 	opterr = 0;
@@ -300,18 +402,20 @@ static int cmd_trace(int argc, char **argv)
 		return 2;
 	}
 	for (i = optind; i < argc; i++) {
-		size_t used = strlen(header);
-
-		if (used + strlen(argv[i]) + 2 > sizeof(header)) {
-			fprintf(stderr, "verdictctl: the header is longer than %zu bytes\n", sizeof(header) - 2);
+		if (headers_arg(&hs, argv[i]) < 0) {
+			headers_free(&hs);
 			return 2;
 		}
-		snprintf(header + used, sizeof(header) - used, "%s ", argv[i]);
+	}
+	if (headers_flush(&hs) < 0) {
+		headers_free(&hs);
+		return 2;
 	}
 	if (file) {
 		in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 		if (!in) {
 			fprintf(stderr, "verdictctl: %s: %s\n", file, strerror(errno));
+			headers_free(&hs);
 			return 2;
 		}
 	}
@@ -319,12 +423,18 @@ static int cmd_trace(int argc, char **argv)
 	if (fd < 0) {
 		fprintf(stderr, "verdictctl: cannot reach verdictd at %s: %s (is it running? its"
 			" --control?)\n", path, strerror(errno));
+		if (in && in != stdin)
+			fclose(in);
+		headers_free(&hs);
 		return 2;
 	}
 	sock = fdopen(fd, "r");
-	if (!in) {
-		bad = trace_one(sock, fd, hook, header) != 0;
-	} else {
+	for (k = 0; k < hs.n && bad < 2; k++) {
+		int r = trace_one(sock, fd, hook, hs.h[k]);
+
+		bad = r < 0 ? 2 : bad | r;
+	}
+	if (in) {
 		while (bad < 2 && fgets(line, sizeof(line), in)) {
 			int r;
 
@@ -341,6 +451,7 @@ static int cmd_trace(int argc, char **argv)
 			fclose(in);
 	}
 	fclose(sock);
+	headers_free(&hs);
 	return bad;
 }
 
