@@ -26,51 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rawpkt.h"
+
 #define MAGIC "VDCB"
-
-static uint32_t sum16(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *p = data;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static int open_iface(const char *iface, struct sockaddr_ll *sll, uint8_t *mac)
-{
-	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
-	struct ifreq ifr;
-
-	if (fd < 0) {
-		perror("socket(AF_PACKET)");
-		return -1;
-	}
-	memset(sll, 0, sizeof(*sll));
-	sll->sll_family = AF_PACKET;
-	sll->sll_protocol = htons(ETH_P_IP);
-	sll->sll_ifindex = (int)if_nametoindex(iface);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	if (!sll->sll_ifindex || bind(fd, (struct sockaddr *)sll, sizeof(*sll)) < 0 ||
-	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
-		perror(iface);
-		close(fd);
-		return -1;
-	}
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return fd;
-}
 
 /* Ethernet + IPv4 + transport header + tagged payload into @f. */
 static size_t build(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint32_t src, uint32_t dst,
@@ -115,7 +73,7 @@ static size_t build(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint32
 	ip[9] = proto;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);
-	sum = fold(sum16(ip, 20, 0));
+	sum = raw_fold(raw_sum16(ip, 20, 0));
 	ip[10] = (uint8_t)(sum >> 8);
 	ip[11] = (uint8_t)sum;
 	if (hdr) {
@@ -127,7 +85,7 @@ static size_t build(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint32
 		pseudo[9] = proto;
 		pseudo[10] = (uint8_t)(l4len >> 8);
 		pseudo[11] = (uint8_t)l4len;
-		sum = fold(sum16(l4, l4len, sum16(pseudo, 12, 0)));
+		sum = raw_fold(raw_sum16(l4, l4len, raw_sum16(pseudo, 12, 0)));
 		if (proto == IPPROTO_UDP && sum == 0)
 			sum = 0xffff;
 		l4[off] = (uint8_t)(sum >> 8);
@@ -144,7 +102,7 @@ static int cmd_send(const char *iface, const char *macstr, const char *trace)
 	unsigned int m[6];
 	uint32_t index = 0;
 	FILE *f = fopen(trace, "r");
-	int fd = open_iface(iface, &sll, smac), i;
+	int fd = raw_open(iface, ETH_P_IP, &sll, smac), i;
 
 	if (fd < 0 || !f || sscanf(macstr, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
 		fprintf(stderr, "cbpkt: bad interface, MAC or trace\n");
@@ -169,21 +127,13 @@ static int cmd_send(const char *iface, const char *macstr, const char *trace)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int cmd_recv(const char *iface, int seconds)
 {
 	struct sockaddr_ll sll;
 	uint8_t mac[6], buf[2048];
-	uint32_t *seen = NULL;
-	size_t n = 0, cap = 0, i;
+	struct raw_tags seen = { 0 };
 	time_t end = time(NULL) + seconds;
-	int fd = open_iface(iface, &sll, mac);
+	int fd = raw_open(iface, ETH_P_IP, &sll, mac);
 
 	if (fd < 0)
 		return 2;
@@ -202,19 +152,10 @@ static int cmd_recv(const char *iface, int seconds)
 		tag = memmem(buf, (size_t)len, MAGIC, 4);
 		if (!tag || tag + 8 > buf + len)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			seen = realloc(seen, cap * sizeof(*seen));
-			if (!seen)
-				return 2;
-		}
-		seen[n++] = (uint32_t)tag[4] << 24 | (uint32_t)tag[5] << 16 | (uint32_t)tag[6] << 8 | tag[7];
+		if (raw_tags_add(&seen, (uint32_t)tag[4] << 24 | (uint32_t)tag[5] << 16 | (uint32_t)tag[6] << 8 | tag[7]) < 0)
+			return 2;
 	}
-	qsort(seen, n, sizeof(*seen), cmp_u32);
-	for (i = 0; i < n; i++)
-		if (i == 0 || seen[i] != seen[i - 1])
-			printf("%u\n", seen[i]);
-	free(seen);
+	raw_tags_print(&seen);
 	close(fd);
 	return 0;
 }
