@@ -260,6 +260,7 @@ static int run_daemon(struct conf *c, const char *control_path)
 		return 1;
 	}
 	policy_resolve_ifaces(&c->policy);
+	conf_warn_ifaces(c, stderr);
 	cls = classify_build(&c->policy);
 	if (!cls) {
 		log_err("cannot compile the policy: %s", strerror(errno));
@@ -355,9 +356,18 @@ static double now_ms(void)
 /* -t: the summary, and what compiling the policy costs. */
 static int print_summary(const struct conf *c)
 {
-	double t0 = now_ms();
-	struct classifier *cls = classify_build(&c->policy);
+	int differ = set_kernel_check(&c->policy, c->path, stderr);
+	double t0;
+	struct classifier *cls;
 
+	conf_warn_ifaces(c, stderr);
+	if (differ) {
+		fprintf(stderr, "verdictd: %s: %d set declaration%s differ%s from the kernel's sets; fix them\n",
+			c->path, differ, differ == 1 ? "" : "s", differ == 1 ? "s" : "");
+		return 1;
+	}
+	t0 = now_ms();
+	cls = classify_build(&c->policy);
 	if (!cls) {
 		fprintf(stderr, "verdictd: %s: cannot compile the policy: %s\n", c->path, strerror(errno));
 		return 1;
