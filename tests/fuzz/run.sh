@@ -19,8 +19,9 @@ build() {
 	shift
 	$CC $flags -I"$out" "$here/$name.c" "$@" $libs -o "$out/$name"
 }
-build fuzz_pkt "$top/src/pkt.c"
-build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport.c" \
+build fuzz_pkt "$top/src/pkt.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/classify.c" \
+	"$top/src/conf.c" "$top/src/transport.c" "$top/src/transport_socket.c" "$top/src/transport_ring.c"
+build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" "$top/src/transport.c" \
 	"$top/src/transport_socket.c" "$top/src/transport_ring.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c"
 build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c" "$top/src/pkt.c" \
