@@ -1,6 +1,11 @@
 #!/bin/sh
 # run.sh [SECONDS] - builds the libFuzzer targets with clang (ASan + UBSan)
-# and runs each for SECONDS (default 20), starting from the seed corpus.
+# and runs each for SECONDS (default 20), starting from the corpus kept in
+# tests/fuzz/corpus/TARGET (every input there runs first: a crash found
+# once and saved there is a regression test from then on).
+# FUZZ_RUNS=N runs each target for N executions instead (make fuzz-long:
+# 10 million), and merges the inputs that found new coverage into the
+# corpus in the tree, to be committed.
 # Exits non-zero on the first crash, leak or sanitizer report.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,12 +36,22 @@ build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c"
 for t in ${FUZZ_TARGETS:-pkt conf nfq import}; do
 	mkdir -p "$out/corpus-$t"
 	echo "fuzz_$t: ${seconds}s"
-	"$out/fuzz_$t" -max_total_time="$seconds" -print_final_stats=0 \
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		limit="-runs=$FUZZ_RUNS"
+	else
+		limit="-max_total_time=$seconds"
+	fi
+	"$out/fuzz_$t" "$limit" -print_final_stats=0 \
 		-artifact_prefix="$out/crash-$t-" "$out/corpus-$t" "$here/corpus/$t" 2>"$out/fuzz_$t.log" || {
 		tail -n 60 "$out/fuzz_$t.log"
 		echo "fuzz_$t: FAILED; reproducer in $out"
 		exit 1
 	}
 	grep -E "^Done|DONE" "$out/fuzz_$t.log" | tail -n 1
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		"$out/fuzz_$t" -merge=1 "$here/corpus/$t" "$out/corpus-$t" 2>"$out/merge_$t.log" ||
+			{ tail -n 20 "$out/merge_$t.log"; exit 1; }
+		echo "fuzz_$t: corpus $(ls "$here/corpus/$t" | wc -l) inputs in tests/fuzz/corpus/$t"
+	fi
 done
 [ -n "${FUZZ_OUT:-}" ] || rm -rf "$out"
