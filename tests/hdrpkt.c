@@ -387,39 +387,6 @@ static int is_ext(int nh)
 	return nh == P_HOP || nh == P_RT || nh == P_FRAG || nh == P_AH || nh == P_DST;
 }
 
-/* An options header (hop-by-hop or destination) of @len bytes (a multiple
- * of 8) at @p: options of type 0x1e (unknown, "skip") of up to 255 bytes of
- * data, padding only to fill the last 2-7 bytes. */
-static void options_hdr(uint8_t *p, size_t len)
-{
-	size_t off = 2, left = len - 2;
-
-	p[1] = (uint8_t)(len / 8 - 1);
-	while (left > 0) {
-		if (left == 1) {
-			p[off] = 0;	/* Pad1 */
-			break;
-		}
-		if (left <= 7) {
-			p[off] = 1;	/* PadN */
-			p[off + 1] = (uint8_t)(left - 2);
-			memset(p + off + 2, 0, left - 2);
-			break;
-		}
-		{
-			size_t data = left - 2 > 255 ? 255 : left - 2;
-
-			/* never leave 1-7 bytes of a length that padding
-			 * cannot take after it: padding takes any of them */
-			p[off] = 0x1e;
-			p[off + 1] = (uint8_t)data;
-			memset(p + off + 2, 0xa5, data);
-			off += 2 + data;
-			left -= 2 + data;
-		}
-	}
-}
-
 static size_t opt_size(void)
 {
 	uint32_t r = below(100);
@@ -525,7 +492,7 @@ static void gen_v6(struct gen *g, uint32_t tag)
 			hl = opt_size();
 			while (hl > 8 && off + hl > 2200)	/* the whole packet within MAXPKT */
 				hl = (hl / 16) * 8;
-			options_hdr(p, hl);
+			raw_ipv6_options(p, hl);
 			say(g, "%s(%zu) ", chain[i] == P_HOP ? "hbh" : "dst", hl);
 			break;
 		case P_RT:

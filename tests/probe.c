@@ -7,7 +7,9 @@
  *                               (N new flows), no waiting for answers
  *
  * -b SRC binds the client to a source address; -w MS sets the timeout per
- * answer (default 1500). Exit status: 0 all answered, 1 refused or
+ * answer (default 1500); -o BYTES gives an IPv6 client's packets a
+ * destination options header of BYTES bytes (IPV6_DSTOPTS; a multiple of
+ * 8, 8-2040), made of options the receiver skips (tests/rawpkt.h). Exit status: 0 all answered, 1 refused or
  * rejected (RST or ICMP error), 2 timed out, 3 usage or other error.
  * "received N" is printed for udp. */
 #include <arpa/inet.h>
@@ -22,8 +24,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "rawpkt.h"
+
 static int timeout_ms = 1500;
 static const char *bind_src;
+static size_t dstopts_len;
 
 static int resolve(const char *host, const char *port, int type, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -46,6 +51,16 @@ static int client_socket(int family, int type)
 	if (fd >= 0 && bind_src) {
 		if (resolve(bind_src, "0", type & ~SOCK_NONBLOCK, &ss, &len) < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0) {
 			perror("bind");
+			close(fd);
+			return -1;
+		}
+	}
+	if (fd >= 0 && dstopts_len && family == AF_INET6) {
+		uint8_t opts[2048] = { 0 };
+
+		raw_ipv6_options(opts, dstopts_len);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_DSTOPTS, opts, (socklen_t)dstopts_len) < 0) {
+			perror("setsockopt(IPV6_DSTOPTS)");
 			close(fd);
 			return -1;
 		}
@@ -244,13 +259,20 @@ int main(int argc, char **argv)
 {
 	int opt, count;
 
-	while ((opt = getopt(argc, argv, "b:w:")) != -1) {
-		if (opt == 'b')
+	while ((opt = getopt(argc, argv, "b:w:o:")) != -1) {
+		if (opt == 'b') {
 			bind_src = optarg;
-		else if (opt == 'w')
+		} else if (opt == 'w') {
 			timeout_ms = atoi(optarg);
-		else
+		} else if (opt == 'o') {
+			dstopts_len = strtoul(optarg, NULL, 0);
+			if (dstopts_len % 8 || dstopts_len > 2040) {
+				fprintf(stderr, "probe: -o BYTES: a multiple of 8 up to 2040\n");
+				return 3;
+			}
+		} else {
 			return 3;
+		}
 	}
 	argc -= optind;
 	argv += optind;
@@ -266,6 +288,6 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "burst") == 0)
 		return do_burst(argv[1], argv[2], count);
 usage:
-	fprintf(stderr, "usage: probe [-b SRC] [-w MS] serve PORT | tcp|udp ADDR PORT [N] | burst ADDR PORT N\n");
+	fprintf(stderr, "usage: probe [-b SRC] [-w MS] [-o BYTES] serve PORT | tcp|udp ADDR PORT [N] | burst ADDR PORT N\n");
 	return 3;
 }

@@ -64,6 +64,35 @@ static inline int raw_open(const char *iface, int proto, struct sockaddr_ll *sll
 	return fd;
 }
 
+/* An IPv6 hop-by-hop or destination options header of @len bytes (a
+ * multiple of 8, at most 2048) at @p, next header left to the caller:
+ * options of type 0x1e (RFC 3692 experiment, "skip if unknown") of up to
+ * 255 bytes of data, then padding for the last 1-7 bytes. Linux drops a
+ * header with more than 7 bytes of padding in a row, or more than
+ * net.ipv6.max_dst_opts_number (8) other options: this makes neither. */
+static inline void raw_ipv6_options(uint8_t *p, size_t len)
+{
+	size_t off = 2, left = len - 2;
+
+	p[1] = (uint8_t)(len / 8 - 1);
+	while (left > 7) {
+		size_t data = left - 2 > 255 ? 255 : left - 2;
+
+		p[off] = 0x1e;
+		p[off + 1] = (uint8_t)data;
+		memset(p + off + 2, 0xa5, data);
+		off += 2 + data;
+		left -= 2 + data;
+	}
+	if (left == 1) {
+		p[off] = 0;		/* Pad1 */
+	} else if (left > 1) {
+		p[off] = 1;		/* PadN */
+		p[off + 1] = (uint8_t)(left - 2);
+		memset(p + off + 2, 0, left - 2);
+	}
+}
+
 /* Tags a capture saw, printed sorted, each once. */
 struct raw_tags {
 	uint32_t *v;
