@@ -57,6 +57,14 @@ try() {
 	fi
 }
 
+# finish: the queue lost nothing, the daemon stops cleanly; its counters.
+finish() {
+	check "queue_dropped 0, user_dropped 0" test "$(queue_field 0 6)/$(queue_field 0 7)" = 0/0
+	vd_stop
+	check "verdictd exits 0" test "$VD_STATUS" = 0
+	grep "final:" "$VD_LOG" | sed 's/^/# /'
+}
+
 conf 256 drop
 vd_start "$WORK/verdictd.conf"
 try 2 "no dstopts: tcp to port 80 is dropped" 0 80
@@ -72,10 +80,7 @@ try 2 "dstopts 208 (ports at 248-251, header end 268): port 80 does not connect"
 in_c "$PROBE" -w 1500 -o 208 -b fd00:1::2 tcp fd00:2::2 8080 3
 st=$?
 echo "# dstopts 208, port 8080: probe status $st ($([ $st = 0 ] && echo "decided exactly: connected" || echo "refused: on-error"))"
-check "queue_dropped 0, user_dropped 0" test "$(queue_field 0 6)/$(queue_field 0 7)" = 0/0
-vd_stop
-check "verdictd exits 0" test "$VD_STATUS" = 0
-grep "final:" "$VD_LOG" | sed 's/^/# /'
+finish
 check "the refused SYNs are counted as cut by the copy range" \
 	grep -q "final:.* cut [1-9]" "$VD_LOG"
 
@@ -85,10 +90,7 @@ try 2 "copy-range 4096, dstopts 256: port 80 does not connect" 256 80
 try 0 "copy-range 4096, dstopts 256: port 8080 connects" 256 8080
 try 2 "copy-range 4096, dstopts 1024: port 80 does not connect" 1024 80
 try 0 "copy-range 4096, dstopts 1024: port 8080 connects" 1024 8080
-check "queue_dropped 0, user_dropped 0" test "$(queue_field 0 6)/$(queue_field 0 7)" = 0/0
-vd_stop
-check "verdictd exits 0" test "$VD_STATUS" = 0
-grep "final:" "$VD_LOG" | sed 's/^/# /'
+finish
 
 # on-error accept lets what cannot be judged through, without a verdict
 # for its flow: the port 80 SYN gets to the server, but the SYN-ACK (no
@@ -98,8 +100,6 @@ conf 256 accept
 vd_start "$WORK/verdictd.conf"
 try 2 "on-error accept, dstopts 256: port 80 still does not connect (SYN passes unjudged, its SYN-ACK is dropped)" 256 80
 try 0 "on-error accept, dstopts 256: port 8080 connects" 256 8080
-vd_stop
-check "verdictd exits 0" test "$VD_STATUS" = 0
-grep "final:" "$VD_LOG" | sed 's/^/# /'
+finish
 check "the SYN-ACKs were judged as replies" grep -q "final:.* reply [1-9]" "$VD_LOG"
 vd_done
