@@ -11,6 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/verdictd-fuzz.XXXXXX")}
+mkdir -p "$out"
 seconds=${1:-20}
 CC=${FUZZ_CC:-clang}
 libs=$(pkg-config --cflags --libs libmnl libnetfilter_queue libipset liburing)
