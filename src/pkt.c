@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,6 +41,7 @@ size_t pkt_l4_min(uint8_t proto)
  * @wire: ports, or ICMP type and code, when the whole header is there. */
 static void pkt_parse_l4(struct pkt *p, const uint8_t *d, size_t off, size_t len, size_t wire)
 {
+	bool icmp = p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6;
 	size_t need = pkt_l4_min(p->proto);
 	const uint8_t *l4 = d + off;
 
@@ -49,11 +51,13 @@ static void pkt_parse_l4(struct pkt *p, const uint8_t *d, size_t off, size_t len
 		p->flags |= PKT_F_SHORT;
 		return;
 	}
-	if (off + need > len) {
+	/* The whole header is in the packet; what the policy reads of it
+	 * (type and code, or the ports) must be in the copy. */
+	if (off + (icmp ? 2 : 4) > len) {
 		p->flags |= PKT_F_CUT;
 		return;
 	}
-	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+	if (icmp) {
 		p->icmp_type = l4[0];
 		p->icmp_code = l4[1];
 		p->flags |= PKT_F_ICMP;

@@ -46,10 +46,12 @@ void rules_print(FILE *out, const struct conf *c, int family)
 	fprintf(out, "# Flows already judged: the kernel alone.\n");
 	rules_verdicts(out, "-m connmark --mark", m, c->mark_mask, reject_with);
 	if (v6) {
-		fprintf(out, "# Neighbour discovery is untracked and must never wait for a daemon.\n");
+		fprintf(out, "# Neighbour discovery is untracked and must never wait for a daemon.\n"
+			"# The hop limit first: the icmp6 match drops a truncated ICMPv6 packet,\n"
+			"# which should reach verdictd's policy instead.\n");
 		for (i = 0; i < sizeof(nd) / sizeof(nd[0]); i++)
-			fprintf(out, "-A VERDICTD -p ipv6-icmp -m icmp6 --icmpv6-type %s"
-				" -m hl --hl-eq 255 -j ACCEPT\n", nd[i]);
+			fprintf(out, "-A VERDICTD -p ipv6-icmp -m hl --hl-eq 255 -m icmp6"
+				" --icmpv6-type %s -j ACCEPT\n", nd[i]);
 	}
 	if (conf_reply_bit(c->mark_mask))
 		fprintf(out,

@@ -83,7 +83,11 @@ static const struct policy_verdict *worker_judge_partial(struct worker *w, const
 {
 	switch (policy_eval_partial(&w->conf->policy, w->sets, p, pv)) {
 	case POLICY_UNKNOWN:
-		w->count[ST_CUT]++;
+		if (!w->count[ST_CUT]++)
+			log_warn("queue %u: a packet's headers go on past copy-range %u (rule at line %u"
+				 " needs them): it gets the on-error verdict, as will the next ones"
+				 " (counter 'cut'); a larger copy-range avoids it", w->queue,
+				 w->conf->copy_range, w->conf->policy.rules[pv->rule].pos.line);
 		return NULL;
 	case POLICY_HOTDROP:
 		w->count[ST_SHORT]++;

@@ -78,6 +78,9 @@ static void test_ipv4_tcp(void)
 	CHECK(pkt_parse(&p, b, 22) == 0 && p.flags == PKT_F_SHORT, "flags 0x%x", p.flags);
 	/* The same bytes cut by the copy range from a whole packet: not known. */
 	CHECK(pkt_parse_captured(&p, b, 22, n) == 0 && p.flags == PKT_F_CUT, "flags 0x%x", p.flags);
+	/* Cut after the ports of a whole header: the ports are known. */
+	CHECK(pkt_parse_captured(&p, b, 24, n) == 0 && p.flags == PKT_F_PORTS && p.dport == 80,
+	      "flags 0x%x", p.flags);
 	CHECK(pkt_parse(&p, b, 19) == -1, "short IPv4 header");
 }
 
