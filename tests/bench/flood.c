@@ -4,7 +4,7 @@
  * the first of a connection and goes to the queue.
  *
  *   flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]
- *         [-F FLOWS] [-T] [-b BATCH] [-R]
+ *         [-F FLOWS] [-T] [-b BATCH] [-R] [-l LEN]
  *
  * SRC is the first source address; -S how many consecutive ones to use
  * (default 8): 8 x 60000 source ports before a flow repeats. -F cycles
@@ -13,7 +13,8 @@
  * payload, for tests/bench/lat; -b packets per sendmmsg (default 64).
  * -R sends the replies of those flows instead: from SRC port DPORT to
  * DST(+n) port 1024+n, so that conntrack sees both directions and counts
- * the flows as ESTABLISHED. Our own tool
+ * the flows as ESTABLISHED. -l sets each packet's IP length (46-1500,
+ * default 46). Our own tool
  * rather than trafgen: it needs no package and no packet-socket setup,
  * and sendmmsg() at 64 packets a call outruns any consumer here. */
 #include "config.h"
@@ -30,12 +31,13 @@
 #include <unistd.h>
 
 #define BATCH 64
-#define PAYLOAD 18
+#define PAYLOAD 18		/* the default: a 46-byte packet */
+#define PAYLOAD_MAX 1472	/* a 1500-byte packet */
 
 struct frame {
 	struct iphdr ip;
 	struct udphdr udp;
-	char data[PAYLOAD];
+	char data[PAYLOAD_MAX];
 };
 
 static double now(void)
@@ -59,8 +61,9 @@ int main(int argc, char **argv)
 	double seconds = 0, t0;
 	int opt, fd, one = 1, i;
 	uint16_t dport = 9;
+	size_t payload = PAYLOAD, len;
 
-	while ((opt = getopt(argc, argv, "s:d:p:n:t:r:S:F:Tb:R")) != -1) {
+	while ((opt = getopt(argc, argv, "s:d:p:n:t:r:S:F:Tb:Rl:")) != -1) {
 		switch (opt) {
 		case 's': src = ntohl(inet_addr(optarg)); break;
 		case 'd': dst.sin_addr.s_addr = inet_addr(optarg); break;
@@ -73,6 +76,13 @@ int main(int argc, char **argv)
 		case 'T': stamp = 1; break;
 		case 'b': batch = atoi(optarg); break;
 		case 'R': reply = 1; break;
+		case 'l':
+			len = strtoul(optarg, NULL, 10);
+			if (len < sizeof(struct iphdr) + sizeof(struct udphdr) + PAYLOAD ||
+			    len > sizeof(struct iphdr) + sizeof(struct udphdr) + PAYLOAD_MAX)
+				goto usage;
+			payload = len - sizeof(struct iphdr) - sizeof(struct udphdr);
+			break;
 		default: goto usage;
 		}
 	}
@@ -90,12 +100,12 @@ int main(int argc, char **argv)
 		f[i].ip.ihl = 5;
 		f[i].ip.ttl = 64;
 		f[i].ip.protocol = IPPROTO_UDP;
-		f[i].ip.tot_len = htons(sizeof(f[i]));
+		f[i].ip.tot_len = htons((uint16_t)(sizeof(f[i].ip) + sizeof(f[i].udp) + payload));
 		f[i].ip.daddr = dst.sin_addr.s_addr;
 		f[i].udp.dest = htons(dport);
-		f[i].udp.len = htons(sizeof(f[i].udp) + PAYLOAD);
+		f[i].udp.len = htons((uint16_t)(sizeof(f[i].udp) + payload));
 		iov[i].iov_base = &f[i];
-		iov[i].iov_len = sizeof(f[i]);
+		iov[i].iov_len = sizeof(f[i].ip) + sizeof(f[i].udp) + payload;
 		memset(&msg[i], 0, sizeof(msg[i]));
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
@@ -148,6 +158,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: flood -s SRC -d DST -p DPORT (-n COUNT | -t SECONDS) [-r PPS] [-S SRCS]"
-		" [-F FLOWS] [-T] [-b BATCH] [-R]\n");
+		" [-F FLOWS] [-T] [-b BATCH] [-R] [-l LEN]\n");
 	return 2;
 }

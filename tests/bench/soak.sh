@@ -20,23 +20,11 @@
 # row per sample) and prints a summary; exits 1 if a check fails.
 #
 # SOAK_SECONDS=60 for a short run; VD_TRANSPORT=ring for the ring.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 SOAK_LOAD=${SOAK_LOAD:-80}
 OUT=${OUT:-$PWD/bench-results}
-BENCH=$(cd "$builddir" && pwd)/tests/bench
-TOOLS=$(cd "$builddir" && pwd)/tests
-VERDICTCTL=$(cd "$builddir" && pwd)/verdictctl
 mkdir -p "$OUT"
-
-# New flows fill the conntrack table (a global setting: restored at exit).
-CT_MAX_WAS=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
-soak_cleanup() {
-	echo "$CT_MAX_WAS" >/proc/sys/net/netfilter/nf_conntrack_max
-	vd_cleanup
-}
-trap soak_cleanup EXIT
-echo 2000000 >/proc/sys/net/netfilter/nf_conntrack_max
 
 vd_topology
 in_f sysctl -qw net.netfilter.nf_conntrack_udp_timeout=5 net.ipv4.conf.all.rp_filter=0 \
@@ -68,7 +56,6 @@ vd_start "$WORK/soak.conf"
 flood() {
 	ip netns exec "$NS_C" "$BENCH/flood" -s 10.0.1.100 -d 10.0.2.2 "$@" >/dev/null
 }
-rx() { in_s cat /sys/class/net/s0/statistics/rx_packets; }
 
 # Capacity: new flows delivered a second, flooding without a limit for 3 s.
 a=$(rx)

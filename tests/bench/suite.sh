@@ -32,7 +32,7 @@
 # Traffic: tests/bench/flood (raw socket, sendmmsg; no package needed, and
 # it outruns every firewall here) on CPU 0; consumers on CPU 1.
 # Output: the table, OUT/suite.csv and OUT/suite.png (gnuplot).
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
 SECONDS_RUN=${SECONDS_RUN:-3}
@@ -41,19 +41,7 @@ NRULES=${NRULES:-10000}
 CALLGRIND=${CALLGRIND:-1}
 ROWS=${ROWS:-none legacy-10k legacy-10k-stateful nft-10k nft-10k-stateful ipset-10k loop vd-set-sock vd-set-ring vd-10k-sock vd-10k-ring vd-10-sock vd-10-ring}
 OUT=${OUT:-$PWD/bench-results}
-BENCH=$(cd "$builddir" && pwd)/tests/bench
-VERDICTCTL=$(cd "$builddir" && pwd)/verdictctl
 mkdir -p "$OUT"
-
-# Accepted flows fill the conntrack table: room for a few seconds of new
-# flows at full speed (a global setting: restored at exit).
-CT_MAX_WAS=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
-suite_cleanup() {
-	echo "$CT_MAX_WAS" >/proc/sys/net/netfilter/nf_conntrack_max
-	vd_cleanup
-}
-trap suite_cleanup EXIT
-echo 2000000 >/proc/sys/net/netfilter/nf_conntrack_max
 
 # --- the rulesets ----------------------------------------------------------
 
@@ -181,8 +169,6 @@ stop_consumer() {
 flood() {
 	ip netns exec "$NS_C" taskset -c 0 "$BENCH/flood" -s 10.0.1.100 -d 10.0.2.2 "$@" >/dev/null
 }
-
-rx() { in_s cat /sys/class/net/s0/statistics/rx_packets; }
 
 # established: the 64 flows of the steady state, each seen both ways, so
 # that conntrack calls them ESTABLISHED (one-way UDP stays NEW), as the
