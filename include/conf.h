@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "policy.h"
+#include "transport.h"
 
 #define CONF_MAX_CPUS 256
 #define CONF_MAX_QUEUES 64
@@ -36,7 +37,7 @@ struct conf {
 	uint32_t copy_range;		/* bytes of each packet copied to us */
 	uint32_t batch;			/* packets per receive batch */
 	enum policy_action on_error;	/* verdict for packets we cannot read */
-	int transport;			/* enum tp_kind */
+	enum tp_kind transport;
 	uint32_t ring_buffers;		/* ring transport: receive buffers */
 	struct policy policy;
 	struct conf_iface_ref *ifrefs;	/* every iif/oif of the rules, in order */
@@ -88,31 +89,5 @@ int conf_parse_cpus(struct conf *c, const char *list, size_t *bad);
 
 /* "3" or "0-3". 0 on success, -1 if malformed. */
 int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last);
-
-/* Conntrack mark layout: the two lowest bits of mark_mask hold the verdict
- * code; the bits above them hold the value of a "mark" action. */
-enum conf_ct_code { CT_CODE_NONE, CT_CODE_ACCEPT, CT_CODE_DROP, CT_CODE_REJECT };
-
-static inline uint32_t conf_code_mask(uint32_t mark_mask)
-{
-	return 3u << __builtin_ctz(mark_mask);
-}
-
-static inline uint32_t conf_code_bits(uint32_t mark_mask, enum conf_ct_code code)
-{
-	return (uint32_t)code << __builtin_ctz(mark_mask);
-}
-
-/* The flag the fixed rules set in the packet mark of a queued packet that
- * travels in its flow's reply direction (conntrack --ctdir REPLY): the
- * highest bit of mark_mask, 0 when the mask has no bit beyond the verdict
- * code. It is only ever read on the way in; the verdict's mark replaces
- * it, so "mark" values may use that bit too. */
-static inline uint32_t conf_reply_bit(uint32_t mark_mask)
-{
-	uint32_t top = 1u << (31 - __builtin_clz(mark_mask));
-
-	return (top & conf_code_mask(mark_mask)) ? 0 : top;
-}
 
 #endif

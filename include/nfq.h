@@ -9,8 +9,6 @@
 
 #include <libmnl/libmnl.h>
 
-#include "conf.h"
-
 /* A queued packet as the kernel described it. Pointers point into the
  * receive buffer: valid until the transport recycles it. */
 struct nfq_packet {
@@ -40,11 +38,18 @@ static inline bool nfq_nlmsg_ok(const struct nlmsghdr *nlh, int len)
  * left for the caller to judge (payload NULL, len 0). */
 int nfq_packet_parse(const struct nlmsghdr *nlh, struct nfq_packet *p);
 
-/* Queue setup on a netlink socket (blocking, each step acknowledged). */
-struct nfq_sock_err {
-	char msg[256];
+/* What the queue socket needs of the configuration. */
+struct nfq_params {
+	uint32_t copy_range;	/* bytes of each packet copied to us */
+	uint32_t queue_maxlen;
+	uint32_t rcvbuf;	/* bytes, forced (SO_RCVBUFFORCE) */
+	bool fail_open;		/* NFQA_CFG_F_FAIL_OPEN */
 };
-struct mnl_socket *nfq_sock_open(uint16_t queue, const struct conf *c, struct nfq_sock_err *e);
+
+/* Queue setup on a netlink socket (blocking, each step acknowledged).
+ * NULL with a sentence in @err. */
+struct mnl_socket *nfq_sock_open(uint16_t queue, const struct nfq_params *p, char *err,
+				 size_t errlen);
 /* The first step of a stop without loss: the kernel queues nothing more
  * on @queue; what arrives from now on is accepted as with --queue-bypass
  * (@pass) or dropped, as it would be with no daemon. What is already
@@ -54,8 +59,8 @@ int nfq_sock_quiesce(struct mnl_socket *nl, uint16_t queue, bool pass);
  * still queued are dropped by the kernel. */
 void nfq_sock_close(struct mnl_socket *nl, uint16_t queue);
 
-/* Verdicts for one queue, accumulated in a caller-owned buffer and sent
- * with one sendmsg. Packets must be added in the order they were received
+/* Verdicts for one queue, accumulated in a caller-owned buffer and handed
+ * to the transport in one piece (one sendmsg, or one send in the ring). Packets must be added in the order they were received
  * (increasing id). Consecutive packets that get the same verdict and the
  * same packet mark (or none) form a run, sent as one
  * NFQNL_MSG_VERDICT_BATCH: the kernel applies it to every still-queued id

@@ -1,8 +1,9 @@
 /* policy.h - the policy: named sets, ordered first-match rules, a default
- * action; and the one function that judges a packet against it.
+ * action; and the reference judgement of a packet against it.
  *
- * The evaluator is a seam: policy_eval() is all the packet path calls, so
- * a compiled classifier can replace the linear scan behind it. */
+ * policy_eval() is the linear first-match scan, the semantics the compiled
+ * classifier (classify.h) must reproduce; the packet path calls the
+ * classifier, and policy_eval_partial() for packets missing headers. */
 #ifndef VD_POLICY_H
 #define VD_POLICY_H
 

@@ -16,8 +16,6 @@
 
 #include <libmnl/libmnl.h>
 
-#include "conf.h"
-
 #define TP_BATCH_MAX 1024
 #define TP_STOP (-2)		/* recv: the stop descriptor fired */
 
@@ -39,6 +37,13 @@ struct tp_counters {
 };
 
 struct transport;
+
+/* What a transport needs of the configuration. */
+struct tp_params {
+	uint32_t batch;		/* datagrams a receive takes at most */
+	uint32_t copy_range;	/* bytes of a packet the kernel copies (slot size) */
+	uint32_t ring_buffers;	/* ring: buffers in the buffer ring */
+};
 
 struct transport_ops {
 	const char *name;
@@ -63,6 +68,7 @@ struct transport {
 
 enum tp_kind { TP_AUTO, TP_RING, TP_SOCKET };
 
+/* transport_kind.c */
 int transport_kind_parse(const char *s);	/* -1 if unknown */
 const char *transport_kind_name(enum tp_kind k);
 
@@ -78,11 +84,11 @@ void transport_probe_legacy_mmap(char *msg, size_t len);
 /* Opens a transport of @kind on the bound queue socket @nl (not taken
  * over: the caller closes it). @stop_fd readable makes a waiting recv()
  * return TP_STOP. NULL with a sentence in @err on failure. */
-struct transport *transport_open(enum tp_kind kind, struct mnl_socket *nl, const struct conf *c,
+struct transport *transport_open(enum tp_kind kind, struct mnl_socket *nl, const struct tp_params *p,
 				 int stop_fd, char *err, size_t errlen);
 
-struct transport *transport_socket_open(struct mnl_socket *nl, const struct conf *c, int stop_fd);
-struct transport *transport_ring_open(struct mnl_socket *nl, const struct conf *c, int stop_fd,
+struct transport *transport_socket_open(struct mnl_socket *nl, const struct tp_params *p, int stop_fd);
+struct transport *transport_ring_open(struct mnl_socket *nl, const struct tp_params *tp, int stop_fd,
 				      char *err, size_t errlen);
 
 #endif

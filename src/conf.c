@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "transport.h"
+#include "verdict.h"
 
 #define MAX_WORDS 64
 
@@ -397,12 +398,13 @@ static int parse_option(struct parser *ps)
 	if (strcmp(k, "fail-open") == 0)
 		return parse_bool(ps, &ps->w[1], &c->fail_open);
 	if (strcmp(k, "transport") == 0) {
-		c->transport = transport_kind_parse(ps->w[1].s);
-		if (c->transport < 0) {
-			c->transport = TP_AUTO;
+		int kind = transport_kind_parse(ps->w[1].s);
+
+		if (kind < 0) {
 			perr(ps, ps->w[1].col, "expected auto, ring or socket, not '%s'", ps->w[1].s);
 			return -1;
 		}
+		c->transport = (enum tp_kind)kind;
 		return 0;
 	}
 	if (strcmp(k, "ring-buffers") == 0) {
@@ -1124,7 +1126,7 @@ static void parse_line(struct parser *ps, char *line)
 static void check_marks(struct parser *ps)
 {
 	const struct conf *c = ps->c;
-	uint32_t user = c->mark_mask & ~conf_code_mask(c->mark_mask);
+	uint32_t user = c->mark_mask & ~verdict_code_mask(c->mark_mask);
 	size_t i;
 
 	for (i = 0; i < c->policy.nrules; i++) {
@@ -1134,7 +1136,7 @@ static void check_marks(struct parser *ps)
 			continue;
 		ps->line = r->mark_pos.line;
 		perr(ps, r->mark_pos.col, "mark 0x%x has bits outside 0x%x (mark-mask 0x%x less its"
-		     " two verdict bits 0x%x)", r->mark, user, c->mark_mask, conf_code_mask(c->mark_mask));
+		     " two verdict bits 0x%x)", r->mark, user, c->mark_mask, verdict_code_mask(c->mark_mask));
 	}
 }
 

@@ -97,8 +97,8 @@ static int nfq_sock_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
 
 /* Binds the queue and sets it up in one message, which the kernel handles
  * in order: bind, copy mode, maximum length, flags. */
-static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struct conf *c,
-			      struct nfq_sock_err *e)
+static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struct nfq_params *c,
+			      char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
@@ -117,42 +117,42 @@ static int nfq_sock_configure(struct mnl_socket *nl, uint16_t queue, const struc
 	/* The kernel says EPERM both to a caller without CAP_NET_ADMIN and
 	 * for a queue another socket holds; /proc tells which. */
 	if (errno == EPERM && stats_kernel_read(queue, 0, &k) == 0 && k.portid != mnl_socket_get_portid(nl))
-		snprintf(e->msg, sizeof(e->msg), "queue %u is already bound by another process"
+		snprintf(err, errlen, "queue %u is already bound by another process"
 			 " (netlink port %u in /proc/net/netfilter/nfnetlink_queue): stop it or"
 			 " choose another queue", queue, k.portid);
 	else if (errno == EPERM)
-		snprintf(e->msg, sizeof(e->msg), "binding queue %u needs CAP_NET_ADMIN:"
+		snprintf(err, errlen, "binding queue %u needs CAP_NET_ADMIN:"
 			 " run verdictd as root", queue);
 	else
-		snprintf(e->msg, sizeof(e->msg), "cannot bind and set up queue %u (copy range %u,"
+		snprintf(err, errlen, "cannot bind and set up queue %u (copy range %u,"
 			 " max length %u, flags 0x%x): %s", queue, c->copy_range, c->queue_maxlen,
 			 flags, strerror(errno));
 	return -1;
 }
 
-struct mnl_socket *nfq_sock_open(uint16_t queue, const struct conf *c, struct nfq_sock_err *e)
+struct mnl_socket *nfq_sock_open(uint16_t queue, const struct nfq_params *c, char *err, size_t errlen)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int size = (int)c->rcvbuf;
 
 	if (!nl) {
-		snprintf(e->msg, sizeof(e->msg), "cannot open a netfilter netlink socket: %s",
+		snprintf(err, errlen, "cannot open a netfilter netlink socket: %s",
 			 strerror(errno));
 		return NULL;
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(e->msg, sizeof(e->msg), "cannot bind the netlink socket: %s", strerror(errno));
+		snprintf(err, errlen, "cannot bind the netlink socket: %s", strerror(errno));
 		goto fail;
 	}
 	/* A burst of new flows must fit in the socket while we judge the
 	 * previous batch: force the size past net.core.rmem_max. */
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
 	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0) {
-		snprintf(e->msg, sizeof(e->msg), "cannot set the receive buffer to %d bytes: %s",
+		snprintf(err, errlen, "cannot set the receive buffer to %d bytes: %s",
 			 size, strerror(errno));
 		goto fail;
 	}
-	if (nfq_sock_configure(nl, queue, c, e) < 0)
+	if (nfq_sock_configure(nl, queue, c, err, errlen) < 0)
 		goto fail;
 	return nl;
 fail:

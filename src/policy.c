@@ -82,7 +82,7 @@ static bool set_port_key(const struct pkt *p, enum policy_dir dir, uint16_t *por
 	return true;
 }
 
-static bool set_has(const struct vset *s, const struct match_set *m, const struct pkt *p)
+static bool policy_set_has(const struct vset *s, const struct match_set *m, const struct pkt *p)
 {
 	const union vd_addr *a = m->dir[0] == POLICY_DIR_SRC ? &p->src : &p->dst;
 	uint16_t port;
@@ -106,7 +106,7 @@ static bool set_has(const struct vset *s, const struct match_set *m, const struc
 bool policy_set_matches(const struct match_set *m, const struct policy_sets *sets,
 			const struct pkt *p)
 {
-	return set_has(sets->set[m->set], m, p) != m->neg;
+	return policy_set_has(sets->set[m->set], m, p) != m->neg;
 }
 
 static bool match_iface(const struct match_iface *m, uint32_t ifindex)

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "rules.h"
+#include "verdict.h"
 
 static void rules_verdicts(FILE *out, const char *match, uint32_t m, uint32_t mark_mask,
 			   const char *reject_with)
@@ -15,15 +16,15 @@ static void rules_verdicts(FILE *out, const char *match, uint32_t m, uint32_t ma
 		"-A VERDICTD %s 0x%x/0x%x -j DROP\n"
 		"-A VERDICTD -p tcp %s 0x%x/0x%x -j REJECT --reject-with tcp-reset\n"
 		"-A VERDICTD %s 0x%x/0x%x -j REJECT --reject-with %s\n",
-		match, conf_code_bits(mark_mask, CT_CODE_ACCEPT), m,
-		match, conf_code_bits(mark_mask, CT_CODE_DROP), m,
-		match, conf_code_bits(mark_mask, CT_CODE_REJECT), m,
-		match, conf_code_bits(mark_mask, CT_CODE_REJECT), m, reject_with);
+		match, verdict_code_bits(mark_mask, VERDICT_ACCEPT), m,
+		match, verdict_code_bits(mark_mask, VERDICT_DROP), m,
+		match, verdict_code_bits(mark_mask, VERDICT_REJECT), m,
+		match, verdict_code_bits(mark_mask, VERDICT_REJECT), m, reject_with);
 }
 
 void rules_print(FILE *out, const struct conf *c, int family)
 {
-	uint32_t m = conf_code_mask(c->mark_mask);
+	uint32_t m = verdict_code_mask(c->mark_mask);
 	int v6 = family == AF_INET6;
 	const char *reject_with = v6 ? "icmp6-adm-prohibited" : "icmp-admin-prohibited";
 	static const char *const nd[] = {
@@ -53,13 +54,13 @@ void rules_print(FILE *out, const struct conf *c, int family)
 			fprintf(out, "-A VERDICTD -p ipv6-icmp -m hl --hl-eq 255 -m icmp6"
 				" --icmpv6-type %s -j ACCEPT\n", nd[i]);
 	}
-	if (conf_reply_bit(c->mark_mask))
+	if (verdict_reply_bit(c->mark_mask))
 		fprintf(out,
 			"# A flow with no verdict yet (it began while verdictd was down, or before\n"
 			"# these rules): flag its reply-direction packets, which verdictd judges as\n"
 			"# the flow's original direction.\n"
 			"-A VERDICTD -m mark --mark 0x0/0x%x -m conntrack --ctdir REPLY"
-			" -j MARK --or-mark 0x%x\n", m, conf_reply_bit(c->mark_mask));
+			" -j MARK --or-mark 0x%x\n", m, verdict_reply_bit(c->mark_mask));
 	fprintf(out, "# Not judged yet: to verdictd.\n");
 	if (c->queue_first == c->queue_last)
 		fprintf(out, "-A VERDICTD -m mark --mark 0x0/0x%x -j NFQUEUE --queue-num %u", m,

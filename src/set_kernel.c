@@ -65,7 +65,7 @@ static int capture_std_err(struct ipset *ipset, void *p)
 }
 
 /* Runs one ipset command (as argv) and captures its output and error. */
-static int ipset_run(struct capture *cap, int argc, const char *const *args)
+static int set_kernel_run(struct capture *cap, int argc, const char *const *args)
 {
 	char *argv[16];
 	struct ipset *ipset;
@@ -274,7 +274,7 @@ static int create_set(struct capture *cap, const struct policy_set *decl)
 		argv[argc++] = "family";
 		argv[argc++] = decl->family == AF_INET ? "inet" : "inet6";
 	}
-	return ipset_run(cap, argc, argv);
+	return set_kernel_run(cap, argc, argv);
 }
 
 int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err, size_t errlen)
@@ -283,7 +283,7 @@ int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err,
 	struct capture cap = { 0 };
 	int ret = -1;
 
-	if (ipset_run(&cap, 3, list) < 0) {
+	if (set_kernel_run(&cap, 3, list) < 0) {
 		if (!strstr(cap.msg, "does not exist")) {
 			snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, cap.msg);
 			goto out;
@@ -292,7 +292,7 @@ int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err,
 			snprintf(err, errlen, "cannot create ipset '%s': %s", decl->name, cap.msg);
 			goto out;
 		}
-		if (ipset_run(&cap, 3, list) < 0) {
+		if (set_kernel_run(&cap, 3, list) < 0) {
 			snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, cap.msg);
 			goto out;
 		}
@@ -335,7 +335,7 @@ int set_kernel_check(const struct policy *pol, const char *path, FILE *out)
 		char msg[512], *create;
 		int cmp;
 
-		if (ipset_run(&cap, 4, argv) < 0) {
+		if (set_kernel_run(&cap, 4, argv) < 0) {
 			if (strstr(cap.msg, "does not exist")) {
 				fprintf(out, "%s:%u:%u: note: there is no kernel set '%s' yet; verdictd makes it"
 					" (%s%s) when it starts\n", path, d->pos.line, d->pos.col, d->name,

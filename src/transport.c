@@ -14,23 +14,6 @@
 
 #include "transport.h"
 
-static const char *const kind_names[] = { "auto", "ring", "socket" };
-
-int transport_kind_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (strcmp(s, kind_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-const char *transport_kind_name(enum tp_kind k)
-{
-	return kind_names[k];
-}
-
 static int read_sysctl(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -163,14 +146,14 @@ void transport_probe_legacy_mmap(char *msg, size_t len)
 	close(fd);
 }
 
-struct transport *transport_open(enum tp_kind kind, struct mnl_socket *nl, const struct conf *c,
+struct transport *transport_open(enum tp_kind kind, struct mnl_socket *nl, const struct tp_params *p,
 				 int stop_fd, char *err, size_t errlen)
 {
 	struct transport *t;
 
 	if (kind == TP_RING)
-		return transport_ring_open(nl, c, stop_fd, err, errlen);
-	t = transport_socket_open(nl, c, stop_fd);
+		return transport_ring_open(nl, p, stop_fd, err, errlen);
+	t = transport_socket_open(nl, p, stop_fd);
 	if (!t)
 		snprintf(err, errlen, "out of memory");
 	return t;

@@ -330,7 +330,7 @@ static int ring_setup_buffers(struct transport_ring *r, char *err, size_t errlen
 	return 0;
 }
 
-struct transport *transport_ring_open(struct mnl_socket *nl, const struct conf *c, int stop_fd,
+struct transport *transport_ring_open(struct mnl_socket *nl, const struct tp_params *tp, int stop_fd,
 				      char *err, size_t errlen)
 {
 	struct transport_ring *r = calloc(1, sizeof(*r));
@@ -344,9 +344,9 @@ struct transport *transport_ring_open(struct mnl_socket *nl, const struct conf *
 	r->base.ops = &ring_ops;
 	r->fd = mnl_socket_get_fd(nl);
 	r->stop_fd = stop_fd;
-	r->batch = c->batch > TP_BATCH_MAX ? TP_BATCH_MAX : c->batch;
-	r->nbufs = c->ring_buffers;
-	r->buf_size = c->copy_range + 1024;
+	r->batch = tp->batch > TP_BATCH_MAX ? TP_BATCH_MAX : tp->batch;
+	r->nbufs = tp->ring_buffers;
+	r->buf_size = tp->copy_range + 1024;
 	ret = io_uring_queue_init_params(256, &r->ring, &p);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot set up io_uring: %s", strerror(-ret));

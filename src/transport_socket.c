@@ -128,7 +128,7 @@ static const struct transport_ops socket_ops = {
 	.close = sock_close,
 };
 
-struct transport *transport_socket_open(struct mnl_socket *nl, const struct conf *c, int stop_fd)
+struct transport *transport_socket_open(struct mnl_socket *nl, const struct tp_params *p, int stop_fd)
 {
 	struct transport_socket *s = calloc(1, sizeof(*s));
 	unsigned int i;
@@ -139,9 +139,9 @@ struct transport *transport_socket_open(struct mnl_socket *nl, const struct conf
 	s->nl = nl;
 	s->fd = mnl_socket_get_fd(nl);
 	s->stop_fd = stop_fd;
-	s->batch = c->batch > TP_BATCH_MAX ? TP_BATCH_MAX : c->batch;
+	s->batch = p->batch > TP_BATCH_MAX ? TP_BATCH_MAX : p->batch;
 	/* A slot holds one packet message: the copied bytes plus attributes. */
-	s->slot_size = c->copy_range + 1024;
+	s->slot_size = p->copy_range + 1024;
 	s->slots = malloc(s->batch * s->slot_size);
 	s->msgs = calloc(s->batch, sizeof(*s->msgs));
 	s->iov = calloc(s->batch, sizeof(*s->iov));

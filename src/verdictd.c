@@ -153,7 +153,7 @@ static int apply_args(const struct options *o, struct conf *c)
 				o->transport);
 			return -1;
 		}
-		c->transport = k;
+		c->transport = (enum tp_kind)k;
 	}
 	return 0;
 }
@@ -177,25 +177,20 @@ static int have_net_admin(void)
 	return (eff >> 12) & 1;
 }
 
-static void log_stats(struct worker *w, size_t n, int at_exit)
+static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 {
 	char line[1024];
-	struct stats_kernel k;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (at_exit)
-			k = w[i].kernel_at_exit;
-		else
-			stats_kernel_read(w[i].queue, mnl_socket_get_portid(w[i].nl), &k);
-		stats_format(&w[i].stats, w[i].queue, &k, line, sizeof(line));
+		worker_format_stats(w[i], at_exit, line, sizeof(line));
 		log_info("%s%s", at_exit ? "final: " : "", line);
 	}
 }
 
 /* Waits for signals (SIGUSR1 logs counters, SIGTERM/SIGINT stop) and
  * control socket clients. */
-static void run_until_signal(int sfd, struct worker *w, size_t n, struct control *ctl,
+static void run_until_signal(int sfd, struct worker *const *w, size_t n, struct control *ctl,
 			     const struct trace_ctx *t)
 {
 	struct signalfd_siginfo si;
@@ -217,7 +212,7 @@ static void run_until_signal(int sfd, struct worker *w, size_t n, struct control
 		if (r != (ssize_t)sizeof(si))
 			return;
 		if (si.ssi_signo == SIGUSR1)
-			log_stats(w, n, 0);
+			log_stats(w, n, false);
 		else if (si.ssi_signo == SIGHUP)
 			log_warn("SIGHUP: reloading is not supported yet; restart to apply changes");
 		else {
@@ -236,48 +231,53 @@ static size_t total_members(const struct policy_sets *sets)
 	return sum;
 }
 
-static int run_daemon(struct conf *c, const char *control_path)
+/* The daemon's resources, released in one place whatever was set up. */
+struct daemon {
+	struct policy_sets sets;
+	struct classifier *cls;
+	struct worker **w;
+	size_t nw;			/* workers opened */
+	struct control ctl;
+	int sfd, stop_fd;
+	atomic_bool stop;
+};
+
+/* Loads the sets, compiles the policy and chooses the transport. */
+static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 {
-	struct control ctl = { -1, "" };
-	struct trace_ctx tctx;
-	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, started = 0, i;
-	struct policy_sets sets = { 0 };
-	struct worker *w = NULL;
-	struct classifier *cls = NULL;
-	enum tp_kind kind;
-	atomic_bool stop = false;
 	char err[512];
-	int sfd = -1, stop_fd = -1, ret = 1;
-	uint64_t one = 1;
-	sigset_t mask;
 
 	if (!have_net_admin()) {
 		log_err("verdictd needs CAP_NET_ADMIN to bind queues and read ipsets: run it as root");
-		return 1;
+		return -1;
 	}
-	if (set_kernel_load_all(&c->policy, &sets, err, sizeof(err)) < 0) {
+	if (set_kernel_load_all(&c->policy, &d->sets, err, sizeof(err)) < 0) {
 		log_err("%s", err);
-		return 1;
+		return -1;
 	}
 	policy_resolve_ifaces(&c->policy);
 	conf_warn_ifaces(c, stderr);
-	cls = classify_build(&c->policy);
-	if (!cls) {
+	if (!(d->cls = classify_build(&c->policy))) {
 		log_err("cannot compile the policy: %s", strerror(errno));
-		set_kernel_free_all(&sets);
-		return 1;
+		return -1;
 	}
 	transport_probe_legacy_mmap(err, sizeof(err));
 	log_info("%s", err);
-	if (transport_choose((enum tp_kind)c->transport, &kind, err, sizeof(err)) < 0) {
+	if (transport_choose(c->transport, kind, err, sizeof(err)) < 0) {
 		log_err("the ring transport cannot run: %s; use --transport socket (or auto)", err);
-		classify_free(cls);
-		set_kernel_free_all(&sets);
-		return 1;
+		return -1;
 	}
-	log_info("transport %s (asked for %s): %s", transport_kind_name(kind),
-		 transport_kind_name((enum tp_kind)c->transport), err);
-	/* Signals are blocked in every thread and read from a signalfd. */
+	log_info("transport %s (asked for %s): %s", transport_kind_name(*kind),
+		 transport_kind_name(c->transport), err);
+	return 0;
+}
+
+/* Signals are blocked in every thread and read from a signalfd; the
+ * workers wait on an eventfd for the stop. */
+static int daemon_signals(struct daemon *d)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -285,63 +285,108 @@ static int run_daemon(struct conf *c, const char *control_path)
 	sigaddset(&mask, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	stop_fd = eventfd(0, EFD_CLOEXEC);
-	w = calloc(nq, sizeof(*w));
-	if (sfd < 0 || stop_fd < 0 || !w) {
+	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	d->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (d->sfd < 0 || d->stop_fd < 0) {
 		log_err("cannot set up signals: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* One worker per queue, each started once it is bound. */
+static int daemon_workers(struct daemon *d, const struct conf *c, enum tp_kind kind)
+{
+	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1;
+	char err[512];
+
+	if (!(d->w = calloc(nq, sizeof(*d->w)))) {
+		log_err("out of memory");
+		return -1;
+	}
+	for (d->nw = 0; d->nw < nq; d->nw++) {
+		struct worker_setup ws = {
+			.queue = (uint16_t)(c->queue_first + d->nw),
+			.cpu = c->ncpus ? c->cpus[d->nw % c->ncpus] : -1,
+			.sets = &d->sets, .cls = d->cls, .kind = kind,
+			.stop_fd = d->stop_fd, .stop = &d->stop,
+		};
+		int e;
+
+		if (!(d->w[d->nw] = worker_open(c, &ws, err, sizeof(err)))) {
+			log_err("%s", err);
+			return -1;
+		}
+		if ((e = worker_start(d->w[d->nw])) != 0) {
+			log_err("cannot start the worker of queue %u: %s", ws.queue, strerror(e));
+			worker_close(d->w[d->nw]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void daemon_control(struct daemon *d, const char *path)
+{
+	char err[512];
+	int cr;
+
+	if (strcmp(path, "none") == 0)
+		return;
+	cr = control_open(&d->ctl, path, err, sizeof(err));
+	if (cr < 0)
+		log_err("%s", err);
+	else if (cr > 0)
+		log_warn("%s", err);
+	else
+		log_info("%s (verdictctl trace)", err);
+}
+
+/* Stops the workers (each answers what is queued, then unbinds), logs
+ * their final counters, frees everything. */
+static void daemon_close(struct daemon *d)
+{
+	uint64_t one = 1;
+	size_t i;
+
+	control_close(&d->ctl);
+	atomic_store(&d->stop, true);
+	if (d->stop_fd >= 0 && write(d->stop_fd, &one, sizeof(one)) < 0)
+		log_err("cannot signal the workers: %s", strerror(errno));
+	for (i = 0; i < d->nw; i++)
+		worker_join(d->w[i]);
+	log_stats(d->w, d->nw, true);
+	for (i = 0; i < d->nw; i++)
+		worker_close(d->w[i]);
+	free(d->w);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	if (d->stop_fd >= 0)
+		close(d->stop_fd);
+	classify_free(d->cls);
+	set_kernel_free_all(&d->sets);
+}
+
+static int run_daemon(struct conf *c, const char *control_path)
+{
+	struct daemon d = { .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1 };
+	struct trace_ctx tctx;
+	enum tp_kind kind;
+	int ret = 1;
+
+	if (daemon_prepare(&d, c, &kind) < 0 || daemon_signals(&d) < 0 ||
+	    daemon_workers(&d, c, kind) < 0)
 		goto out;
-	}
-	for (i = 0; i < nq; i++) {
-		int cpu = c->ncpus ? c->cpus[i % c->ncpus] : -1;
-
-		if (worker_init(&w[i], (uint16_t)(c->queue_first + i), cpu, c, &sets, cls, kind, stop_fd,
-				&stop, err, sizeof(err)) < 0) {
-			log_err("%s", err);
-			goto stop;
-		}
-		if (worker_start(&w[i]) != 0) {
-			log_err("cannot start the worker of queue %zu", c->queue_first + i);
-			w[i].tp->ops->close(w[i].tp);
-			nfq_sock_close(w[i].nl, w[i].queue);
-			goto stop;
-		}
-		started++;
-	}
-	if (strcmp(control_path, "none") != 0) {
-		int cr = control_open(&ctl, control_path, err, sizeof(err));
-
-		if (cr < 0)
-			log_err("%s", err);
-		else if (cr > 0)
-			log_warn("%s", err);
-		else
-			log_info("%s (verdictctl trace)", err);
-	}
+	daemon_control(&d, control_path);
 	log_info("ready: queues %u-%u, transport %s, %zu rules, %zu sets (%zu members),"
 		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, transport_kind_name(kind),
-		 c->policy.nrules,
-		 sets.n, total_members(&sets), policy_action_name(c->policy.dflt), c->mark_mask,
-		 c->fail_open ? ", fail-open" : "");
-	tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", cls, &sets, 0 };
-	run_until_signal(sfd, w, nq, &ctl, &tctx);
-	control_close(&ctl);
+		 c->policy.nrules, d.sets.n, total_members(&d.sets), policy_action_name(c->policy.dflt),
+		 c->mark_mask, c->fail_open ? ", fail-open" : "");
+	tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", d.cls, &d.sets, 0 };
+	run_until_signal(d.sfd, d.w, d.nw, &d.ctl, &tctx);
 	ret = 0;
-stop:
-	atomic_store(&stop, true);
-	if (write(stop_fd, &one, sizeof(one)) < 0)
-		log_err("cannot signal the workers: %s", strerror(errno));
-	for (i = 0; i < started; i++)
-		worker_finish(&w[i]);
-	log_stats(w, started, 1);
 out:
-	free(w);
-	if (sfd >= 0)
-		close(sfd);
-	if (stop_fd >= 0)
-		close(stop_fd);
-	classify_free(cls);
-	set_kernel_free_all(&sets);
+	daemon_close(&d);
 	return ret;
 }
 

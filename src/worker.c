@@ -5,7 +5,7 @@
  *     -> pkt_parse (IP and transport headers)
  *     -> classify_eval_batch (first match, compiled, up to CLASSIFY_BATCH
  *        packets at once; policy_eval is its reference)
- *     -> worker_decide (netfilter verdict + conntrack mark)
+ *     -> verdict_decide (netfilter verdict + conntrack mark, verdict.c)
  *     -> nfq_verdicts_add (batched)
  *   transport send (all verdicts of the batch), release
  *
@@ -14,7 +14,9 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,54 +28,47 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "log.h"
+#include "nfq.h"
 #include "pkt.h"
+#include "transport.h"
+#include "verdict.h"
 #include "worker.h"
 
-/* The verdict travels as bits of the packet mark: the packet goes through
- * the hook again (NF_REPEAT), where the fixed rule set copies the bits
- * into the conntrack mark (CONNMARK --save-mark) and acts on them, so the
- * flow's later packets are judged by the kernel alone. Bits outside
- * mark_mask are left as they were: other users own them. A drop needs no
- * mark: the conntrack entry of a flow's first packet dies with it. */
-void worker_decide(const struct conf *c, const struct nfq_packet *np,
-		   const struct policy_verdict *pv, struct worker_decision *d)
-{
-	static const enum conf_ct_code code_of[] = {
-		[ACT_ACCEPT] = CT_CODE_ACCEPT, [ACT_MARK] = CT_CODE_ACCEPT,
-		[ACT_DROP] = CT_CODE_DROP, [ACT_REJECT] = CT_CODE_REJECT,
-	};
-	static const enum stat_id stat_of[] = {
-		[ACT_ACCEPT] = ST_ACCEPT, [ACT_MARK] = ST_MARK,
-		[ACT_DROP] = ST_DROP, [ACT_REJECT] = ST_REJECT,
-	};
-	uint32_t want;
+/* A parsed packet waiting for the batch lookup. */
+#define WORKER_PENDING CLASSIFY_BATCH
+enum worker_route {
+	ROUTE_CLASSIFY,			/* whole headers: the compiled classifier */
+	ROUTE_PARTIAL,			/* headers missing: policy_eval_partial */
+	ROUTE_BAD,			/* unreadable: the on-error verdict */
+};
+struct worker_pending {
+	struct nfq_packet np;		/* points into the receive batch */
+	struct pkt p;
+	uint8_t route;			/* enum worker_route */
+};
 
-	/* Not judged: the on-error verdict, and no mark, so that the flow's
-	 * next packet is judged again. */
-	if (!pv) {
-		d->stat = ST_MALFORMED;
-		d->has_mark = 0;
-		d->verdict = c->on_error == ACT_ACCEPT ? NF_ACCEPT : NF_DROP;
-		return;
-	}
-	want = conf_code_bits(c->mark_mask, code_of[pv->action]);
-	if (pv->action == ACT_MARK)
-		want |= pv->mark;
-	d->stat = stat_of[pv->action];
-	d->mark = (np->mark & ~c->mark_mask) | want;
-	d->has_mark = pv->action != ACT_DROP;
-	d->verdict = d->has_mark ? NF_REPEAT : NF_DROP;
-	/* Judged before yet queued again: the rule set does not act on our
-	 * bits. Dropping breaks the loop; the counter tells the operator. */
-	if (np->mark & conf_code_mask(c->mark_mask)) {
-		d->stat = ST_LOOPS;
-		d->has_mark = 0;
-		d->verdict = NF_DROP;
-	}
-}
+struct worker {
+	uint16_t queue;
+	int cpu;			/* -1: no affinity */
+	const struct conf *conf;	/* read-only while workers run */
+	const struct policy_sets *sets;
+	const struct classifier *cls;	/* compiled from conf->policy */
+	struct verdict_params vp;
+	struct mnl_socket *nl;
+	struct transport *tp;
+	const atomic_bool *stop;	/* set with the stop descriptor, seen between batches */
+	pthread_t thread;
+	bool started;
+	struct stats stats;
+	struct stats_kernel kernel_at_exit;
+	char *vbuf;
+	struct nfq_verdicts vd;
+	uint64_t count[ST_COUNT];	/* the worker's own, published per batch */
+	struct worker_pending pend[WORKER_PENDING];
+	size_t npend;
+};
 
-static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
-			       const uint32_t *mark);
+static void worker_add_verdict(struct worker *w, uint32_t id, const struct verdict_decision *d);
 
 /* A packet with headers missing, judged by the linear scan as the
  * kernel's matches would judge it; NULL when the copy range cut off what
@@ -112,17 +107,17 @@ static void worker_judge_pending(struct worker *w)
 	for (i = 0; i < w->npend; i++) {
 		const struct worker_pending *e = &w->pend[i];
 		const struct policy_verdict *v = NULL;
-		struct worker_decision d;
+		struct verdict_decision d;
 
 		if (e->route == ROUTE_CLASSIFY)
 			v = &pv[k++];
 		else if (e->route == ROUTE_PARTIAL)
 			v = worker_judge_partial(w, &e->p, &partial);
-		worker_decide(w->conf, &e->np, v, &d);
+		verdict_decide(&w->vp, e->np.mark, v, &d);
 		w->count[d.stat]++;
 		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
-		worker_add_verdict(w, e->np.id, d.verdict, d.has_mark ? &d.mark : NULL);
+		worker_add_verdict(w, e->np.id, &d);
 	}
 	w->npend = 0;
 }
@@ -136,7 +131,7 @@ static void worker_judge_pending(struct worker *w)
 static void worker_judge(struct worker *w, const struct nfq_packet *np)
 {
 	struct worker_pending *e = &w->pend[w->npend++];
-	uint32_t reply = conf_reply_bit(w->conf->mark_mask);
+	uint32_t reply = verdict_reply_bit(w->vp.mark_mask);
 
 	e->np = *np;
 	e->route = ROUTE_BAD;
@@ -165,13 +160,15 @@ static void worker_flush(struct worker *w)
 	nfq_verdicts_reset(&w->vd);
 }
 
-static void worker_add_verdict(struct worker *w, uint32_t id, uint32_t verdict,
-			       const uint32_t *mark)
+/* The verdict buffer holds a whole receive batch's verdicts (worker_open
+ * sizes it so): a send in the middle of a batch would rewrite a buffer the
+ * ring transport may not have sent yet. */
+static void worker_add_verdict(struct worker *w, uint32_t id, const struct verdict_decision *d)
 {
-	if (nfq_verdicts_add(&w->vd, id, verdict, mark) < 0) {
-		worker_flush(w);
-		nfq_verdicts_add(&w->vd, id, verdict, mark);
-	}
+	int room = nfq_verdicts_add(&w->vd, id, d->verdict, d->has_mark ? &d->mark : NULL);
+
+	assert(room == 0);
+	(void)room;
 }
 
 static void worker_datagram(struct worker *w, const void *buf, size_t len)
@@ -196,6 +193,9 @@ static void worker_datagram(struct worker *w, const void *buf, size_t len)
 			continue;
 		}
 		worker_judge(w, &np);
+		/* nfnetlink_queue sends each packet in a datagram of its own;
+		 * the verdict buffer is sized on that. */
+		break;
 	}
 }
 
@@ -294,54 +294,77 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int worker_init(struct worker *w, uint16_t queue, int cpu, const struct conf *c,
-		const struct policy_sets *sets, const struct classifier *cls, enum tp_kind kind, int stop_fd,
-		const atomic_bool *stop, char *err, size_t errlen)
+/* Room for a receive batch of the largest verdicts (one packet a
+ * datagram, so at most @batch packets), each of which may close a run
+ * before it, plus the run closers at the end. */
+static size_t worker_verdict_room(uint32_t batch)
 {
-	/* Room for a batch of the largest verdicts, plus the run closers. */
-	size_t vsize = (c->batch + 2) * 2 * NFQ_VERDICT_MAX_LEN;
-	struct nfq_sock_err e;
+	return ((size_t)batch + 2) * 2 * NFQ_VERDICT_MAX_LEN;
+}
 
-	memset(w, 0, sizeof(*w));
-	w->queue = queue;
-	w->cpu = cpu;
-	w->conf = c;
-	w->sets = sets;
-	w->cls = cls;
-	w->stop = stop;
-	w->vbuf = malloc(vsize);
-	if (!w->vbuf) {
+struct worker *worker_open(const struct conf *c, const struct worker_setup *ws,
+			   char *err, size_t errlen)
+{
+	size_t vsize = worker_verdict_room(c->batch);
+	struct nfq_params qp = { c->copy_range, c->queue_maxlen, c->rcvbuf, c->fail_open };
+	struct tp_params tp = { c->batch, c->copy_range, c->ring_buffers };
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->vbuf = malloc(vsize))) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	nfq_verdicts_init(&w->vd, w->vbuf, vsize, queue);
-	w->nl = nfq_sock_open(queue, c, &e);
-	if (!w->nl) {
-		snprintf(err, errlen, "%s", e.msg);
 		goto fail;
 	}
-	w->tp = transport_open(kind, w->nl, c, stop_fd, err, errlen);
-	if (!w->tp)
+	w->queue = ws->queue;
+	w->cpu = ws->cpu;
+	w->conf = c;
+	w->sets = ws->sets;
+	w->cls = ws->cls;
+	w->stop = ws->stop;
+	w->vp = (struct verdict_params){ c->mark_mask, c->on_error };
+	nfq_verdicts_init(&w->vd, w->vbuf, vsize, w->queue);
+	if (!(w->nl = nfq_sock_open(w->queue, &qp, err, errlen)))
 		goto fail;
-	return 0;
+	if (!(w->tp = transport_open(ws->kind, w->nl, &tp, ws->stop_fd, err, errlen)))
+		goto fail;
+	return w;
 fail:
-	if (w->nl)
-		nfq_sock_close(w->nl, queue);
-	free(w->vbuf);
-	w->nl = NULL;
-	w->vbuf = NULL;
-	return -1;
+	worker_close(w);
+	return NULL;
 }
 
 int worker_start(struct worker *w)
 {
-	return pthread_create(&w->thread, NULL, worker_main, w);
+	int err = pthread_create(&w->thread, NULL, worker_main, w);
+
+	w->started = err == 0;
+	return err;
 }
 
-void worker_finish(struct worker *w)
+void worker_join(struct worker *w)
 {
-	pthread_join(w->thread, NULL);
-	w->tp->ops->close(w->tp);
-	nfq_sock_close(w->nl, w->queue);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+void worker_close(struct worker *w)
+{
+	if (!w)
+		return;
+	worker_join(w);
+	if (w->tp)
+		w->tp->ops->close(w->tp);
+	if (w->nl)
+		nfq_sock_close(w->nl, w->queue);
 	free(w->vbuf);
+	free(w);
+}
+
+void worker_format_stats(const struct worker *w, bool at_exit, char *buf, size_t len)
+{
+	struct stats_kernel k = w->kernel_at_exit;
+
+	if (!at_exit)
+		stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), &k);
+	stats_format(&w->stats, w->queue, &k, buf, len);
 }

@@ -14,7 +14,7 @@ out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/verdictd-fuzz.XXXXXX")}
 mkdir -p "$out"
 seconds=${1:-20}
 CC=${FUZZ_CC:-clang}
-libs=$(pkg-config --cflags --libs libmnl libnetfilter_queue libipset liburing)
+libs=$(pkg-config --cflags --libs libmnl libnetfilter_queue libipset)
 flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top/include"
 
 # A stand-in config.h: the sources include it for autoconf's defines only.
@@ -26,17 +26,16 @@ build() {
 	$CC $flags -I"$out" "$here/$name.c" "$@" $libs -o "$out/$name"
 }
 build fuzz_pkt "$top/src/pkt.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/classify.c" \
-	"$top/src/conf.c" "$top/src/transport.c" "$top/src/transport_socket.c" "$top/src/transport_ring.c"
-build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" "$top/src/transport.c" \
-	"$top/src/transport_socket.c" "$top/src/transport_ring.c"
+	"$top/src/conf.c" "$top/src/transport_kind.c"
+build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" \
+	"$top/src/transport_kind.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c"
 build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c" "$top/src/pkt.c" \
-	"$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport.c" \
-	"$top/src/transport_socket.c" "$top/src/transport_ring.c"
+	"$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport_kind.c"
 
 for t in ${FUZZ_TARGETS:-pkt conf nfq import}; do
 	mkdir -p "$out/corpus-$t"
-	echo "fuzz_$t: ${seconds}s"
+	echo "fuzz_$t: ${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${seconds}s}"
 	if [ -n "${FUZZ_RUNS:-}" ]; then
 		limit="-runs=$FUZZ_RUNS"
 	else

@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "nfq.h"
-#include "worker.h"
+#include "verdict.h"
 
 struct sent {
 	int type;		/* NFQNL_MSG_VERDICT or _BATCH */
@@ -116,37 +116,42 @@ static void test_packet_parse(void)
 
 static void test_decide(void)
 {
-	struct conf c;
-	struct nfq_packet np;
+	struct verdict_params vp = { 0xffff, ACT_DROP };	/* verdict code in 0x3 */
 	struct policy_verdict pv = { .rule = 0 };
-	struct worker_decision d;
-
-	conf_init(&c);	/* mark-mask 0xffff: verdict code in 0x3 */
-	memset(&np, 0, sizeof(np));
+	struct verdict_decision d;
 
 	pv.action = ACT_ACCEPT;
-	worker_decide(&c, &np, &pv, &d);
+	verdict_decide(&vp, 0, &pv, &d);
 	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x1 && d.stat == ST_ACCEPT, "accept");
 	pv.action = ACT_MARK;
 	pv.mark = 0x500;
-	np.mark = 0xabcd0000;	/* bits outside the mask are someone else's */
-	worker_decide(&c, &np, &pv, &d);
+	/* bits outside the mask are someone else's */
+	verdict_decide(&vp, 0xabcd0000, &pv, &d);
 	CHECK(d.verdict == NF_REPEAT && d.mark == 0xabcd0501 && d.stat == ST_MARK, "mark 0x%x", d.mark);
-	np.mark = 0;
 	pv.action = ACT_DROP;
-	worker_decide(&c, &np, &pv, &d);
+	verdict_decide(&vp, 0, &pv, &d);
 	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_DROP, "drop: no mark");
 	pv.action = ACT_REJECT;
-	worker_decide(&c, &np, &pv, &d);
+	verdict_decide(&vp, 0, &pv, &d);
 	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x3 && d.stat == ST_REJECT, "reject");
-	np.mark = 0x1;		/* already judged, yet queued again */
-	worker_decide(&c, &np, &pv, &d);
+	/* already judged, yet queued again */
+	verdict_decide(&vp, 0x1, &pv, &d);
 	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_LOOPS, "loop: drop");
-	np.mark = 0;
-	c.mark_mask = 0xff000000;
+	/* the reply flag is not a verdict: judged, and the flag replaced */
+	verdict_decide(&vp, 0x8000, &pv, &d);
+	CHECK(d.verdict == NF_REPEAT && d.mark == 0x3, "reply flag: mark 0x%x", d.mark);
+	/* not judged: the on-error verdict, no mark */
+	verdict_decide(&vp, 0, NULL, &d);
+	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_MALFORMED, "on-error drop");
+	vp.on_error = ACT_ACCEPT;
+	verdict_decide(&vp, 0, NULL, &d);
+	CHECK(d.verdict == NF_ACCEPT && !d.has_mark, "on-error accept");
+	vp.mark_mask = 0xff000000;
 	pv.action = ACT_ACCEPT;
-	worker_decide(&c, &np, &pv, &d);
+	verdict_decide(&vp, 0, &pv, &d);
 	CHECK(d.mark == 0x01000000, "shifted mask 0x%x", d.mark);
+	CHECK(verdict_reply_bit(0xffff) == 0x8000 && verdict_reply_bit(0x3) == 0 &&
+	      verdict_reply_bit(0x30) == 0 && verdict_reply_bit(0x70) == 0x40, "reply bit");
 }
 
 int main(void)
