@@ -66,21 +66,6 @@ int conf_warn(const struct conf *c, FILE *out);
  * verdictd starts). Returns the number printed. */
 int conf_warn_ifaces(const struct conf *c, FILE *out);
 
-/* A protocol as the policy names it: tcp, udp, icmp, icmpv6 (ipv6-icmp),
- * sctp, udplite, dccp, gre, esp, ah, or a number 0-255. Returns its
- * number, or -1. *@family (when not NULL) gets the address family the name
- * implies (AF_INET for icmp, AF_INET6 for icmpv6, 0 for the rest). */
-int conf_proto_parse(const char *s, uint8_t *family);
-
-/* The policy's name for protocol @num ("gre"), NULL when it has none. */
-const char *conf_proto_name(int num);
-
-/* "tcp, udp, icmp, ...": the names conf_proto_parse() knows, for messages. */
-const char *conf_proto_list(void);
-
-/* Whether the policy's port matches apply to @proto (tcp, udp, sctp,
- * udplite, dccp). */
-bool conf_proto_has_ports(int proto);
 
 void conf_free(struct conf *c);
 

@@ -72,8 +72,6 @@ size_t pkt_l4_min(uint8_t proto);
  * type into its request. Judging that is judging the connection. */
 void pkt_reverse(struct pkt *p);
 
-/* "tcp", "udp", "icmp", "icmpv6", "sctp"; NULL for other protocols. */
-const char *pkt_proto_name(uint8_t proto);
 
 /* "tcp 10.0.0.1:1234 -> 10.0.0.2:80" into @buf, for logs and the tracer. */
 void pkt_format(const struct pkt *p, char *buf, size_t len);

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "transport.h"
 #include "verdict.h"
+#include "vocab.h"
 
 #define MAX_WORDS 64
 
@@ -176,49 +177,11 @@ void conf_free(struct conf *c)
 	c->path = NULL;
 }
 
-/* Unsigned number in C syntax (decimal, 0x hex), within [0, max]. */
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 0);
-	if (errno || *end || *out > max)
-		return -1;
-	return 0;
-}
-
-/* "N" or "N-M", 0 <= N <= M <= 65535: ports, port ranges, queue ranges. */
-static int parse_port_range(const char *s, struct policy_range *r)
-{
-	char buf[16], *dash;
-	unsigned long lo, hi;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash = '\0';
-	if (parse_uint(buf, 65535, &lo) < 0)
-		return -1;
-	hi = lo;
-	if (dash && parse_uint(dash + 1, 65535, &hi) < 0)
-		return -1;
-	if (hi < lo)
-		return -1;
-	r->lo = (uint16_t)lo;
-	r->hi = (uint16_t)hi;
-	return 0;
-}
-
 int conf_parse_queues(const char *s, uint16_t *first, uint16_t *last)
 {
 	struct policy_range r;
 
-	if (parse_port_range(s, &r) < 0 || r.hi - r.lo + 1 > CONF_MAX_QUEUES)
+	if (vocab_port_range(s, &r) < 0 || r.hi - r.lo + 1 > CONF_MAX_QUEUES)
 		return -1;
 	*first = r.lo;
 	*last = r.hi;
@@ -289,7 +252,7 @@ static int parse_u32(struct parser *ps, const struct word *w, unsigned long lo,
 {
 	unsigned long v;
 
-	if (parse_uint(w->s, hi, &v) < 0 || v < lo) {
+	if (vocab_uint(w->s, hi, &v) < 0 || v < lo) {
 		perr(ps, w->col, "'%s' is not a number from %lu to %lu", w->s, lo, hi);
 		return -1;
 	}
@@ -311,7 +274,7 @@ static int parse_size(struct parser *ps, const struct word *w, uint32_t *out)
 		case 'M': mult = 1ul << 20; buf[n - 1] = '\0'; break;
 		case 'G': mult = 1ul << 30; buf[n - 1] = '\0'; break;
 		}
-		if (parse_uint(buf, UINT32_MAX, &v) == 0 && v * mult <= INT_MAX && v * mult >= 4096) {
+		if (vocab_uint(buf, UINT32_MAX, &v) == 0 && v * mult <= INT_MAX && v * mult >= 4096) {
 			*out = (uint32_t)(v * mult);
 			return 0;
 		}
@@ -331,7 +294,7 @@ int conf_parse_cpus(struct conf *c, const char *list, size_t *bad)
 	strcpy(buf, list);
 	c->ncpus = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_uint(tok, CONF_MAX_CPUS - 1, &v) < 0 || c->ncpus == CONF_MAX_CPUS) {
+		if (vocab_uint(tok, CONF_MAX_CPUS - 1, &v) < 0 || c->ncpus == CONF_MAX_CPUS) {
 			*bad = (size_t)(tok - buf);
 			return -1;
 		}
@@ -513,7 +476,7 @@ static int parse_set(struct parser *ps)
 		if (is_family && parse_family(ps, &ps->w[i + 1], &s.family) < 0)
 			return -1;
 		if (is_range) {
-			if (parse_port_range(ps->w[i + 1].s, &r) < 0) {
+			if (vocab_port_range(ps->w[i + 1].s, &r) < 0) {
 				perr(ps, ps->w[i + 1].col, "'%s' is not a port range LO-HI", ps->w[i + 1].s);
 				return -1;
 			}
@@ -609,34 +572,6 @@ static int neg_value(struct parser *ps, size_t i, bool *neg, struct word *val)
 	return (int)i + 1;
 }
 
-static int parse_prefix(const char *s, struct policy_prefix *p)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	unsigned long plen;
-	int max;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	memset(p, 0, sizeof(*p));
-	if (inet_pton(AF_INET, buf, p->addr.b) == 1)
-		p->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, p->addr.b) == 1)
-		p->family = AF_INET6;
-	else
-		return -1;
-	max = p->family == AF_INET ? 32 : 128;
-	plen = (unsigned long)max;
-	if (slash && parse_uint(slash + 1, (unsigned long)max, &plen) < 0)
-		return -1;
-	p->plen = (uint8_t)plen;
-	set_addr_mask(&p->addr, p->plen);
-	return 0;
-}
-
 /* Sets or checks the rule's address family from a field that implies one. */
 static int rule_family(struct parser *ps, struct policy_rule *r, uint8_t family, unsigned int col)
 {
@@ -703,7 +638,7 @@ static int parse_addr_match(struct parser *ps, struct policy_rule *r, size_t i,
 			return -1;
 		}
 		m->pfx = grown;
-		if (parse_prefix(tok, &m->pfx[m->n]) < 0) {
+		if (vocab_prefix(tok, 0, &m->pfx[m->n]) < 0) {
 			perr(ps, col, "'%s' is not an address or prefix (ADDR or ADDR/LEN), nor @set", tok);
 			return -1;
 		}
@@ -743,7 +678,7 @@ static int parse_port_match(struct parser *ps, struct policy_rule *r, size_t i,
 			return -1;
 		}
 		m->range = grown;
-		if (parse_port_range(tok, &m->range[m->n]) < 0) {
+		if (vocab_port_range(tok, &m->range[m->n]) < 0) {
 			perr(ps, v.col + (unsigned int)(tok - buf),
 			     "'%s' is not a port or range (0-65535, LO-HI)", tok);
 			return -1;
@@ -757,51 +692,8 @@ static int parse_port_match(struct parser *ps, struct policy_rule *r, size_t i,
 	return next;
 }
 
-static const struct { const char *name; int num; uint8_t family; } protos[] = {
-	{ "tcp", IPPROTO_TCP, 0 }, { "udp", IPPROTO_UDP, 0 },
-	{ "icmp", IPPROTO_ICMP, AF_INET }, { "icmpv6", IPPROTO_ICMPV6, AF_INET6 },
-	{ "ipv6-icmp", IPPROTO_ICMPV6, AF_INET6 }, { "sctp", IPPROTO_SCTP, 0 },
-	{ "udplite", IPPROTO_UDPLITE, 0 }, { "dccp", IPPROTO_DCCP, 0 },
-	{ "gre", IPPROTO_GRE, 0 }, { "esp", IPPROTO_ESP, 0 }, { "ah", IPPROTO_AH, 0 },
-};
-
-int conf_proto_parse(const char *s, uint8_t *family)
-{
-	unsigned long num;
-	size_t k;
-
-	if (family)
-		*family = 0;
-	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
-		if (strcmp(s, protos[k].name) == 0) {
-			if (family)
-				*family = protos[k].family;
-			return protos[k].num;
-		}
-	}
-	return parse_uint(s, 255, &num) < 0 ? -1 : (int)num;
-}
-
-const char *conf_proto_name(int num)
-{
-	size_t k;
-
-	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++)
-		if (protos[k].num == num)
-			return protos[k].name;
-	return NULL;
-}
-
-const char *conf_proto_list(void)
-{
-	return "tcp, udp, icmp, icmpv6, sctp, udplite, dccp, gre, esp, ah, or a number 0-255";
-}
-
 static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
 {
-	static const char *const names[] = {
-		"tcp", "udp", "icmp", "icmpv6", "sctp", "udplite", "dccp", "gre", "esp", "ah", NULL,
-	};
 	const struct word *v;
 	const char *near;
 	uint8_t family;
@@ -816,12 +708,12 @@ static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
 		perr(ps, ps->w[i].col, "'proto' given twice in one rule");
 		return -1;
 	}
-	num = conf_proto_parse(v->s, &family);
+	num = vocab_proto_parse(v->s, &family);
 	if (num < 0) {
-		if ((near = nearest(v->s, names)))
+		if ((near = nearest(v->s, vocab_proto_names)))
 			perr(ps, v->col, "unknown protocol '%s' (did you mean '%s'?)", v->s, near);
 		else
-			perr(ps, v->col, "unknown protocol '%s' (%s)", v->s, conf_proto_list());
+			perr(ps, v->col, "unknown protocol '%s' (%s)", v->s, vocab_proto_list());
 		return -1;
 	}
 	r->proto = num;
@@ -830,22 +722,12 @@ static int parse_proto(struct parser *ps, struct policy_rule *r, size_t i)
 	return (int)i + 1;
 }
 
-static const struct { const char *name; int v4, v6; } icmp_names[] = {
-	{ "echo-reply", 0, 129 }, { "destination-unreachable", 3, 1 },
-	{ "echo-request", 8, 128 }, { "time-exceeded", 11, 3 },
-	{ "parameter-problem", 12, 4 }, { "packet-too-big", -1, 2 },
-	{ "redirect", 5, 137 }, { "router-advertisement", 9, 134 },
-	{ "router-solicitation", 10, 133 }, { "neighbour-solicitation", -1, 135 },
-	{ "neighbour-advertisement", -1, 136 },
-};
-
 /* icmp-type NAME|N[/CODE] */
 static int parse_icmp_type(struct parser *ps, struct policy_rule *r, size_t i)
 {
 	char buf[64], *slash;
 	const struct word *v;
 	unsigned long num;
-	size_t k;
 	int type = -1;
 
 	if (r->proto != IPPROTO_ICMP && r->proto != IPPROTO_ICMPV6) {
@@ -861,10 +743,8 @@ static int parse_icmp_type(struct parser *ps, struct policy_rule *r, size_t i)
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
-	for (k = 0; k < sizeof(icmp_names) / sizeof(icmp_names[0]); k++)
-		if (strcmp(buf, icmp_names[k].name) == 0)
-			type = r->proto == IPPROTO_ICMP ? icmp_names[k].v4 : icmp_names[k].v6;
-	if (type < 0 && parse_uint(buf, 255, &num) == 0)
+	type = vocab_icmp_type(buf, r->proto);
+	if (type < 0 && vocab_uint(buf, 255, &num) == 0)
 		type = (int)num;
 	if (type < 0) {
 		perr(ps, v->col, "unknown %s type '%s'", r->proto == IPPROTO_ICMP ? "icmp" : "icmpv6", buf);
@@ -872,7 +752,7 @@ static int parse_icmp_type(struct parser *ps, struct policy_rule *r, size_t i)
 	}
 	r->icmp_type = type;
 	if (slash) {
-		if (parse_uint(slash + 1, 255, &num) < 0) {
+		if (vocab_uint(slash + 1, 255, &num) < 0) {
 			perr(ps, v->col + (unsigned int)(slash + 1 - buf), "'%s' is not an icmp code (0-255)", slash + 1);
 			return -1;
 		}
@@ -975,16 +855,10 @@ static int parse_hook(struct parser *ps, struct policy_rule *r, size_t i)
 	return (int)i + 1;
 }
 
-bool conf_proto_has_ports(int proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
-	       proto == IPPROTO_UDPLITE || proto == IPPROTO_DCCP;
-}
-
 /* Checks what a match word needs from the rest of the rule. */
 static int check_rule(struct parser *ps, struct policy_rule *r)
 {
-	if ((r->sport.present || r->dport.present) && !conf_proto_has_ports(r->proto)) {
+	if ((r->sport.present || r->dport.present) && !vocab_proto_has_ports(r->proto)) {
 		perr(ps, r->pos.col, "a port match needs 'proto tcp', 'udp', 'sctp', 'udplite' or 'dccp' in the rule");
 		return -1;
 	}
@@ -1006,7 +880,7 @@ static int parse_rule(struct parser *ps)
 	if (strcmp(ps->w[0].s, "mark") == 0) {
 		unsigned long v;
 
-		if (ps->nw < 2 || parse_uint(ps->w[1].s, UINT32_MAX, &v) < 0) {
+		if (ps->nw < 2 || vocab_uint(ps->w[1].s, UINT32_MAX, &v) < 0) {
 			perr(ps, ps->nw < 2 ? ps->w[0].col : ps->w[1].col, "'mark' needs a value (0x...)");
 			return -1;
 		}

@@ -18,6 +18,7 @@
 #include <linux/netfilter.h>
 
 #include "pkt.h"
+#include "vocab.h"
 
 size_t pkt_l4_min(uint8_t proto)
 {
@@ -220,22 +221,10 @@ void pkt_reverse(struct pkt *p)
 		p->icmp_type = req;
 }
 
-const char *pkt_proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:    return "tcp";
-	case IPPROTO_UDP:    return "udp";
-	case IPPROTO_ICMP:   return "icmp";
-	case IPPROTO_ICMPV6: return "icmpv6";
-	case IPPROTO_SCTP:   return "sctp";
-	default:             return NULL;
-	}
-}
-
 void pkt_format(const struct pkt *p, char *buf, size_t len)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], proto[8];
-	const char *name = pkt_proto_name(p->proto);
+	const char *name = vocab_proto_name(p->proto);
 	const char *fmt = p->family == AF_INET6 ? "%s [%s]:%u -> [%s]:%u" : "%s %s:%u -> %s:%u";
 
 	if (!name) {

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "policy.h"
+#include "vocab.h"
 
 static void write_addr(FILE *out, const char *key, const struct match_addr *m)
 {
@@ -79,7 +80,7 @@ void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_
 	write_addr(out, "src", &r->src);
 	write_addr(out, "dst", &r->dst);
 	if (r->proto >= 0) {
-		const char *name = pkt_proto_name((uint8_t)r->proto);
+		const char *name = vocab_proto_name((int)r->proto);
 
 		if (name)
 			fprintf(out, " proto %s", name);

@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "trace.h"
+#include "vocab.h"
 
 /* "10.0.0.1", "10.0.0.1:80", "2001:db8::1", "[2001:db8::1]:80". */
 static int parse_endpoint(char *s, struct pkt *p, union vd_addr *a, uint16_t *port, bool *has_port,
@@ -126,8 +127,8 @@ static int parse_header(char **w, int n, int hook, struct pkt *p, bool *named, c
 		snprintf(why, len, "expected at least PROTO SRC DST");
 		return -1;
 	}
-	if ((proto = conf_proto_parse(w[0], &implied)) < 0) {
-		snprintf(why, len, "unknown protocol '%s' (%s)", w[0], conf_proto_list());
+	if ((proto = vocab_proto_parse(w[0], &implied)) < 0) {
+		snprintf(why, len, "unknown protocol '%s' (%s)", w[0], vocab_proto_list());
 		return -1;
 	}
 	if (parse_endpoint(w[1], p, &p->src, &p->sport, &sp, "source", why, len) < 0 ||
@@ -139,7 +140,7 @@ static int parse_header(char **w, int n, int hook, struct pkt *p, bool *named, c
 		return -1;
 	}
 	p->proto = (uint8_t)proto;
-	if ((sp || dp) && !conf_proto_has_ports(proto)) {
+	if ((sp || dp) && !vocab_proto_has_ports(proto)) {
 		snprintf(why, len, "%s has no ports (tcp, udp, sctp, udplite and dccp have)", w[0]);
 		return -1;
 	}
@@ -199,22 +200,6 @@ static bool policy_has_hooks(const struct policy *pol)
 	return last;
 }
 
-/* pkt_format() names only the commonest protocols; the others by the
- * policy's name for them when it has one ("47 ..." -> "gre ..."). */
-static void format_packet(const struct pkt *p, char *buf, size_t len)
-{
-	const char *name = conf_proto_name(p->proto);
-	char tmp[160];
-	const char *rest;
-
-	pkt_format(p, tmp, sizeof(tmp));
-	rest = strchr(tmp, ' ');
-	if (pkt_proto_name(p->proto) || !name || !rest)
-		snprintf(buf, len, "%s", tmp);
-	else
-		snprintf(buf, len, "%s%s", name, rest);
-}
-
 int trace_line(const struct trace_ctx *t, char *line, char *out, size_t len)
 {
 	char *w[16], *tok, *save = NULL, desc[160], why[200], note[120];
@@ -238,7 +223,7 @@ int trace_line(const struct trace_ctx *t, char *line, char *out, size_t len)
 		return -1;
 	}
 	classify_eval(t->cl, t->pol, t->sets, &p, &v);
-	format_packet(&p, desc, sizeof(desc));
+	pkt_format(&p, desc, sizeof(desc));
 	/* The hook assumed, where it matters: the header named none and some
 	 * rule has a hook match. */
 	note[0] = '\0';

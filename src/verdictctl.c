@@ -19,6 +19,7 @@
 #include "import.h"
 #include "ipt.h"
 #include "rules.h"
+#include "vocab.h"
 
 #define DEFAULT_SET_MIN 16
 
@@ -313,7 +314,7 @@ static int headers_word(struct headers *hs, const char *w)
 	/* Where a keyword could come (after PROTO SRC DST and whole
 	 * KEY VALUE pairs), a protocol name begins another header. */
 	if (hs->words >= 3 && (hs->words - 3) % 2 == 0 && !isdigit((unsigned char)w[0]) &&
-	    conf_proto_parse(w, NULL) >= 0) {
+	    vocab_proto_parse(w, NULL) >= 0) {
 		if (headers_flush(hs) < 0)
 			return -1;
 		used = 0;

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "vocab.h"
 
 /* Parses @text; returns the error output (caller frees). */
 static char *parse(struct conf *c, const char *text, int *errors)
@@ -341,12 +342,12 @@ static void test_proto(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t fam = 99;
-		int n = conf_proto_parse(cases[i].s, &fam);
+		int n = vocab_proto_parse(cases[i].s, &fam);
 
 		CHECK(n == cases[i].num && (n < 0 || fam == cases[i].family), "'%s': %d family %u",
 		      cases[i].s, n, fam);
 	}
-	CHECK(conf_proto_has_ports(IPPROTO_DCCP) && !conf_proto_has_ports(IPPROTO_GRE), "ports");
+	CHECK(vocab_proto_has_ports(IPPROTO_DCCP) && !vocab_proto_has_ports(IPPROTO_GRE), "ports");
 }
 
 int main(void)
