@@ -157,6 +157,8 @@ bool policy_set_matches(const struct match_set *m, const struct policy_sets *set
  * a positive match on it matches nothing until the next load). */
 void policy_resolve_ifaces(struct policy *pol);
 
+/* Frees what a rule holds (its address and port lists), not the rule. */
+void policy_rule_free(struct policy_rule *r);
 void policy_free(struct policy *pol);
 
 /* IPSET_MAXNAMELEN is 32 with the NUL. */

@@ -303,18 +303,24 @@ void policy_resolve_ifaces(struct policy *pol)
 	}
 }
 
+void policy_rule_free(struct policy_rule *r)
+{
+	free(r->src.pfx);
+	free(r->dst.pfx);
+	free(r->sport.range);
+	free(r->dport.range);
+	r->src.pfx = r->dst.pfx = NULL;
+	r->sport.range = r->dport.range = NULL;
+}
+
 void policy_free(struct policy *pol)
 {
 	size_t i;
 
 	for (i = 0; i < pol->nsets; i++)
 		free(pol->sets[i].name);
-	for (i = 0; i < pol->nrules; i++) {
-		free(pol->rules[i].src.pfx);
-		free(pol->rules[i].dst.pfx);
-		free(pol->rules[i].sport.range);
-		free(pol->rules[i].dport.range);
-	}
+	for (i = 0; i < pol->nrules; i++)
+		policy_rule_free(&pol->rules[i]);
 	free(pol->sets);
 	free(pol->rules);
 	memset(pol, 0, sizeof(*pol));

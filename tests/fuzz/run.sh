@@ -26,12 +26,12 @@ build() {
 	$CC $flags -I"$out" "$here/$name.c" "$@" $libs -o "$out/$name"
 }
 build fuzz_pkt "$top/src/pkt.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/classify.c" \
-	"$top/src/conf.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
-build fuzz_conf "$top/src/conf.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" \
+	"$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
+build fuzz_conf "$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" \
 	"$top/src/transport_kind.c" "$top/src/vocab.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c" "$top/src/vocab.c" "$top/src/set.c"
 build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c" "$top/src/pkt.c" \
-	"$top/src/conf.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
+	"$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
 
 for t in ${FUZZ_TARGETS:-pkt conf nfq import}; do
 	mkdir -p "$out/corpus-$t"
