@@ -10,7 +10,7 @@ b=${top_builddir:-.}
 dir=${CLASSBENCH_DIR:-}
 if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 	echo "classbench_import: CLASSBENCH_DIR not set or absent; not run"
-	exit 0
+	exit 77
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -24,7 +24,7 @@ SETS=${CB_SETS:-acl1_1k fw1_1k ipc1_1k}
 SAMPLE=${CB_SAMPLE:-150}
 if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 	echo "# CLASSBENCH_DIR not set or absent; not run"
-	exit 0
+	exit 77
 fi
 NS_I=vd$$i
 vd_extra_ns=$NS_I
