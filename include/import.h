@@ -30,10 +30,26 @@ struct import {
 	char *new_sets;		/* restore lines of the sets made by merging */
 	size_t new_sets_len;
 	unsigned int nsets_made;
-	unsigned int lines_translated;	/* -A lines of the filter table that made rules */
-	unsigned int lines_fastpath;	/* ESTABLISHED/RELATED accepts: the fixed rules' job */
+	bool reject_as_verdictd;	/* translate every REJECT as verdictd's reject */
+	/* Per file, each -A line of the filter table counted once: */
+	unsigned int lines_translated;	/* made rules */
+	unsigned int lines_fastpath;	/* ESTABLISHED/RELATED: the fixed rules' job (noted) */
+	unsigned int lines_logged;	/* LOG and friends: decide nothing (noted) */
+	unsigned int lines_kept;	/* kept in the kernel by the restore file (noted) */
+	unsigned int lines_partial;	/* made rules for some of their packets only (reported) */
 	unsigned int lines_reported;	/* not translated, each reported */
 	unsigned int lines_empty;	/* can never match where they are */
+	unsigned int lines_other;	/* rules of other tables, kept as they are (noted) */
+	/* What stays in the kernel, per family (0 IPv4, 1 IPv6), for
+	 * import_write_restore(): */
+	struct import_kernel {
+		bool present;
+		char *chains;		/* ":CHAIN POLICY [0:0]" lines of the filter table */
+		char *input;		/* INPUT lines before the jump to VERDICTD */
+		char *forward;		/* FORWARD lines before it */
+		char *rest;		/* OUTPUT and the user chains kept */
+		char *tables;		/* the other tables, as they were */
+	} kernel[2];
 };
 
 void import_init(struct import *im);
@@ -57,5 +73,12 @@ void import_write_policy(FILE *out, const struct import *im, const char *source)
 /* ipset restore text: the sets the policy names (as read) and the ones
  * made by merging. */
 void import_write_ipsets(FILE *out, const struct import *im);
+
+/* iptables-restore text (no --noflush) for @family that replaces the old
+ * tables in one go: the filter table as the fixed rules @fixed
+ * (rules_print() output) plus the lines that stay in the kernel (INPUT's
+ * and FORWARD's before the jump to VERDICTD, OUTPUT, the user chains they
+ * need, with the chains' policies), and the other tables as they were. */
+void import_write_restore(FILE *out, const struct import *im, int family, const char *fixed);
 
 #endif

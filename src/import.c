@@ -45,19 +45,42 @@ struct alts {
 	size_t n;
 };
 
+/* What became of a line (struct walk.state). */
+enum { ST_NONE, ST_REPORTED, ST_KEPT, ST_FAST, ST_LOG };
+
+struct rep {
+	unsigned int line;
+	size_t seq;
+	char *text;
+};
+
 struct walk {
 	struct import *im;
 	const struct ipt_ruleset *rs;
 	const char *name;
 	FILE *report;
 	bool *seen;		/* per ipt rule: reached by the walk */
-	bool *told;		/* per ipt rule: reported (or noted) already */
+	unsigned char *state;	/* per ipt rule: ST_*, reported or noted already */
 	bool *made;		/* per ipt rule: became policy rules (or a jump, a RETURN) */
+	bool *partial;		/* per ipt rule: made rules after a narrowing (below) */
+	unsigned char *kept;	/* per ipt rule: in the restore file, 1 before the jump to
+				 * VERDICTD, 2 as it is (OUTPUT, chains copied whole) */
+	bool *copied;		/* per chain: copied whole into the restore file */
+	unsigned int *via;	/* per chain: a line not translated that jumps there */
 	int hook;
 	int oom;
 	unsigned long visits;
 	bool too_big;
+	/* A RETURN or jump that could not be translated leaves the fate of
+	 * some packets unknown; every later rule of the hook's walk then
+	 * applies only outside the jumps that led there (taint_jump the
+	 * outermost so far), and names taint, the line at fault. */
+	unsigned int taint, taint_jump;
+	int depth;
 	const char *stack[MAX_DEPTH + 1];	/* the chains being walked */
+	unsigned int path[MAX_DEPTH + 1];	/* the jump lines that entered them */
+	struct rep *reps;
+	size_t nreps;
 };
 
 void import_init(struct import *im)
@@ -601,19 +624,79 @@ int import_read_ipsets(struct import *im, FILE *in, const char *name, FILE *repo
 
 /* --- the walk ----------------------------------------------------------- */
 
-static void tell(struct walk *w, size_t ri, const char *fmt, ...)
+/* Reports are gathered and printed in line order at the end. */
+static void vreport(struct walk *w, unsigned int line, const char *kind, const char *fmt, va_list ap)
+{
+	struct rep *g;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (w->oom)
+		return;
+	g = realloc(w->reps, (w->nreps + 1) * sizeof(*g));
+	f = open_memstream(&text, &len);
+	if (!g || !f) {
+		if (g)
+			w->reps = g;
+		if (f)
+			fclose(f);
+		free(text);
+		w->oom = 1;
+		return;
+	}
+	w->reps = g;
+	fprintf(f, "%s:%u: %s", w->name, line, kind);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fclose(f);
+	g[w->nreps].line = line;
+	g[w->nreps].seq = w->nreps;
+	g[w->nreps].text = text;
+	w->nreps++;
+}
+
+static void report(struct walk *w, unsigned int line, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void report(struct walk *w, unsigned int line, const char *kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w->told[ri])
-		return;
-	w->told[ri] = true;
-	w->im->lines_reported++;
-	fprintf(w->report, "%s:%u: not translated: ", w->name, w->rs->rules[ri].line);
 	va_start(ap, fmt);
-	vfprintf(w->report, fmt, ap);
+	vreport(w, line, kind, fmt, ap);
 	va_end(ap);
-	fputc('\n', w->report);
+}
+
+/* Line @ri is not translated (or, in the restore file's kernel part,
+ * kept there). The first reason wins. */
+static void tell(struct walk *w, size_t ri, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void tell(struct walk *w, size_t ri, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned char kept = w->kept[ri];
+
+	if (w->state[ri])
+		return;
+	w->state[ri] = kept ? ST_KEPT : ST_REPORTED;
+	va_start(ap, fmt);
+	vreport(w, w->rs->rules[ri].line, kept == 1 ? "note: kept in the kernel, before the jump to"
+		" VERDICTD (restore file): " : kept ? "note: kept in the kernel as it is (restore file): " :
+		"not translated: ", fmt, ap);
+	va_end(ap);
+}
+
+/* A note: line @ri decides nothing verdictd must judge (@st). */
+static void note(struct walk *w, size_t ri, int st, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void note(struct walk *w, size_t ri, int st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->state[ri])
+		return;
+	w->state[ri] = st;
+	va_start(ap, fmt);
+	vreport(w, w->rs->rules[ri].line, "note: ", fmt, ap);
+	va_end(ap);
 }
 
 static int emit(struct walk *w, const struct imatch *x, enum policy_action act, unsigned int line,
@@ -622,6 +705,8 @@ static int emit(struct walk *w, const struct imatch *x, enum policy_action act, 
 	struct import *im = w->im;
 	struct policy_rule *g;
 	char **o, origin[512];
+	size_t len;
+	int d;
 
 	g = realloc(im->pol.rules, (im->pol.nrules + 1) * sizeof(*g));
 	if (!g)
@@ -631,7 +716,13 @@ static int emit(struct walk *w, const struct imatch *x, enum policy_action act, 
 	if (!o)
 		return -1;
 	im->origin = o;
-	snprintf(origin, sizeof(origin), "%s:%u%s", w->name, line, what);
+	/* an inlined rule names the jumps that led to it */
+	len = (size_t)snprintf(origin, sizeof(origin), "%s:%u%s", w->name, line, what);
+	for (d = 1; d <= w->depth && len < sizeof(origin); d++)
+		len += (size_t)snprintf(origin + len, sizeof(origin) - len, "%s%u", d == 1 ? " (via " : ", ",
+					w->path[d]);
+	if (w->depth && len < sizeof(origin))
+		snprintf(origin + len, sizeof(origin) - len, ")");
 	o[im->pol.nrules] = strdup(origin);
 	if (!o[im->pol.nrules] || match_copy(&g[im->pol.nrules], &x->m) < 0)
 		return -1;
@@ -677,6 +768,32 @@ static enum conj negate(const struct policy_rule *m, struct alts *out, char *why
 
 static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int depth);
 
+/* Whether verdictd's reject (a TCP reset for TCP, an ICMP
+ * administratively-prohibited error otherwise) puts the same packets on
+ * the wire as the rule's --reject-with, for every protocol it matches. */
+static bool reject_same(const struct ipt_rule *r, uint8_t family)
+{
+	const char *rw = r->reject_with ? r->reject_with :
+			 family == AF_INET6 ? "icmp6-port-unreachable" : "icmp-port-unreachable";
+
+	if (strcmp(rw, "tcp-reset") == 0)
+		return r->m.proto == IPPROTO_TCP;
+	if (strcmp(rw, family == AF_INET6 ? "icmp6-adm-prohibited" : "icmp-admin-prohibited") == 0 ||
+	    (family == AF_INET6 && strcmp(rw, "adm-prohibited") == 0))
+		return r->m.proto >= 0 && r->m.proto != IPPROTO_TCP;
+	return false;
+}
+
+static const char *verdictd_reject(int proto, uint8_t family)
+{
+	if (proto == IPPROTO_TCP)
+		return "a TCP reset";
+	if (proto >= 0)
+		return family == AF_INET6 ? "icmp6-adm-prohibited" : "icmp-admin-prohibited";
+	return family == AF_INET6 ? "a TCP reset to TCP, icmp6-adm-prohibited to the rest" :
+	       "a TCP reset to TCP, icmp-admin-prohibited to the rest";
+}
+
 /* A rule's matches with its sets resolved; reports and returns false when
  * the rule cannot be translated. */
 static bool rule_match(struct walk *w, size_t ri, struct imatch *x)
@@ -689,15 +806,36 @@ static bool rule_match(struct walk *w, size_t ri, struct imatch *x)
 		tell(w, ri, "%s", r->why);
 		return false;
 	}
-	if (st & (IPT_ST_INVALID | IPT_ST_UNTRACKED | IPT_ST_SNAT | IPT_ST_DNAT)) {
-		tell(w, ri, "connection state INVALID/UNTRACKED/SNAT/DNAT: verdictd judges new"
-		     " connections; keep this rule in the kernel, before the jump to VERDICTD");
+	if (r->addrtype) {
+		tell(w, ri, "match '-m addrtype' is not translated");
 		return false;
 	}
-	if (st && !(st & IPT_ST_NEW) && r->target != IPT_T_ACCEPT) {
+	if (st & (IPT_ST_INVALID | IPT_ST_UNTRACKED | IPT_ST_SNAT | IPT_ST_DNAT)) {
+		tell(w, ri, "connection state INVALID/UNTRACKED/SNAT/DNAT: verdictd judges new"
+		     " connections%s", w->kept[ri] ? "" : "; keep this rule in the kernel, before the"
+		     " jump to VERDICTD");
+		return false;
+	}
+	if (st && !(st & IPT_ST_NEW) && r->target != IPT_T_ACCEPT && r->target != IPT_T_RETURN) {
 		tell(w, ri, "a verdict other than ACCEPT for ESTABLISHED/RELATED packets: verdictd"
 		     " judges a connection's first packet; its later packets keep that verdict");
 		return false;
+	}
+	if (r->target == IPT_T_REJECT && !reject_same(r, w->rs->family)) {
+		const char *rw = r->reject_with ? r->reject_with : "icmp-port-unreachable (the default)";
+
+		/* Left out, its packets would go on to the rules after it (an
+		 * accept, maybe): translated, and reported unless asked. */
+		if (!w->im->reject_as_verdictd && !w->state[ri]) {
+			w->state[ri] = ST_REPORTED;
+			report(w, r->line, "not translated exactly: ", "REJECT --reject-with %s becomes"
+			       " verdictd's reject, which answers %s (the client sees another error); keep"
+			       " the line in the kernel before the jump to VERDICTD for the old answer, or"
+			       " import with --reject-as-verdictd", rw, verdictd_reject(r->m.proto, w->rs->family));
+		} else if (w->im->reject_as_verdictd && !w->made[ri]) {
+			report(w, r->line, "note: ", "REJECT --reject-with %s becomes verdictd's reject: %s"
+			       " (--reject-as-verdictd)", rw, verdictd_reject(r->m.proto, w->rs->family));
+		}
 	}
 	imatch_empty(x);
 	if (match_copy(&x->m, &r->m) < 0) {
@@ -798,48 +936,211 @@ oom:
 	return CONJ_UNREP;
 }
 
+/* Whether chain @name can decide a packet (has an ACCEPT, DROP, REJECT or
+ * a target other than LOG, or jumps to a chain that can). */
+static bool chain_decides(const struct ipt_ruleset *rs, const char *name, int depth)
+{
+	size_t i;
+
+	if (depth > MAX_DEPTH)
+		return true;
+	for (i = 0; i < rs->nrules; i++) {
+		const struct ipt_rule *r = &rs->rules[i];
+
+		if (strcmp(r->chain, name) != 0 || r->target == IPT_T_LOG || r->target == IPT_T_NONE ||
+		    r->target == IPT_T_RETURN)
+			continue;
+		if (r->target != IPT_T_JUMP || !ipt_chain_find(rs, r->jump) ||
+		    chain_decides(rs, r->jump, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the rules of @ch after @ri can decide a packet. */
+static bool rest_decides(const struct walk *w, const struct ipt_chain *ch, size_t ri)
+{
+	size_t i;
+
+	for (i = ri + 1; i < w->rs->nrules; i++) {
+		const struct ipt_rule *r = &w->rs->rules[i];
+
+		if (strcmp(r->chain, ch->name) != 0 || r->target == IPT_T_LOG || r->target == IPT_T_NONE ||
+		    r->target == IPT_T_RETURN)
+			continue;
+		if (r->target != IPT_T_JUMP || !ipt_chain_find(w->rs, r->jump) ||
+		    chain_decides(w->rs, r->jump, 0))
+			return true;
+	}
+	return ch->builtin;	/* the policy decides */
+}
+
+static bool no_match(const struct ipt_rule *r)
+{
+	return !r->why && !r->m.src.present && !r->m.dst.present && r->m.proto < 0 && !r->m.iif.present &&
+	       !r->m.oif.present && !r->m.sport.present && !r->m.dport.present && r->m.icmp_type < 0 &&
+	       !r->nset && !r->states && !r->addrtype;
+}
+
+/* RETURNs on -m addrtype --dst-type alone: together LOCAL, BROADCAST and
+ * MULTICAST (LOCAL and MULTICAST in IPv6) are every packet INPUT sees,
+ * whose destination is this host's (ufw's ufw-not-local). */
+static bool addrtype_return(const struct ipt_rule *r)
+{
+	struct ipt_rule c = *r;
+
+	c.addrtype = 0;
+	return r->target == IPT_T_RETURN && r->addrtype && !r->addrtype_neg &&
+	       !(r->addrtype & IPT_AT_OTHER) && no_match(&c);
+}
+
+static unsigned int addrtype_all(uint8_t family)
+{
+	return family == AF_INET6 ? IPT_AT_LOCAL | IPT_AT_MULTICAST :
+	       IPT_AT_LOCAL | IPT_AT_BROADCAST | IPT_AT_MULTICAST;
+}
+
+static int emit_policy(struct walk *w, const struct ipt_chain *ch, const struct alts *ctx, const char *what);
+
+/* The walk of one chain: 0, or 1 when packets of @ctx leave it with a fate
+ * the translation cannot follow (w->taint says why); -1 out of memory. */
+static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int depth);
+
+/* After a jump (or goto) whose chain left packets unknown, or a goto: the
+ * rest of the chain applies only where the jump's matches fail. */
+static void narrow(struct walk *w, size_t ri, struct alts *ctx, const struct imatch *own, int *stop,
+		   bool *tainted, bool was_tainted)
+{
+	char why[256] = "";
+	enum conj c = after_return(ctx, &own->m, why, sizeof(why));
+
+	if (was_tainted) {
+		*tainted = true;
+		w->taint_jump = w->rs->rules[ri].line;
+	}
+	if (c == CONJ_UNREP) {
+		if (!w->taint) {
+			w->taint = w->rs->rules[ri].line;
+			w->taint_jump = w->taint;
+		}
+		*tainted = true;
+		*stop = 2;
+	} else if (c == CONJ_EMPTY) {
+		*stop = was_tainted ? 2 : 1;
+	}
+}
+
 /* One rule of @ch under the context. Sets *stop when the rest of the chain
- * is never reached (1) or cannot be translated (2). */
+ * is never reached (1) or cannot be translated (2), *tainted when packets
+ * leave the chain with an unknown fate. */
 static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, struct alts *ctx,
-		     int depth, int *stop)
+		     int depth, int *stop, bool *tainted, unsigned int *at_seen, unsigned int *at_line)
 {
 	const struct ipt_rule *r = &w->rs->rules[ri];
+	const struct ipt_chain *to = NULL;
 	struct alts cases = { 0 };
 	struct imatch own;
 	char why[256] = "";
 	enum conj c;
 	size_t i;
-	int ret = 0;
+	int ret = 0, sub;
 
 	w->seen[ri] = true;
 	if (++w->visits > MAX_VISITS) {
 		if (!w->too_big) {
-			fprintf(w->report, "%s:%u: not translated: the chains unroll into more than %d rule"
-				" visits (jumps into the same chains from many places); the rest of the"
-				" walk is left out\n", w->name, r->line, MAX_VISITS);
-			w->im->lines_reported++;
+			report(w, r->line, "not translated: ", "the chains unroll into more than %d rule"
+			       " visits (jumps into the same chains from many places); the rest of the"
+			       " walk is left out", MAX_VISITS);
+			w->state[ri] = ST_REPORTED;
 		}
 		w->too_big = true;
 		return 0;
 	}
-	if (!rule_match(w, ri, &own))
-		return w->oom ? -1 : 0;
-	if (r->states && !(r->states & IPT_ST_NEW)) {
-		/* ESTABLISHED,RELATED -j ACCEPT: the fixed rules' fast path. */
-		if (!w->told[ri]) {
-			w->told[ri] = true;
-			w->im->lines_fastpath++;
-			fprintf(w->report, "%s:%u: note: ESTABLISHED/RELATED accepted by the fixed rules'"
-				" connmark fast path (verdictd judges each connection's first packet)\n",
-				w->name, r->line);
+	if (r->target == IPT_T_LOG) {
+		note(w, ri, ST_LOG, "a LOG rule decides nothing: not translated (the kernel logs no"
+		     " more; verdictd logs its verdicts)");
+		return 0;
+	}
+	if (addrtype_return(r) && !ch->builtin && w->hook == POLICY_HOOK_INPUT) {
+		*at_seen |= r->addrtype;
+		if (!*at_line)
+			*at_line = r->line;
+		if ((*at_seen & addrtype_all(w->rs->family)) == addrtype_all(w->rs->family)) {
+			/* every packet INPUT sees has returned: the rest is never reached */
+			for (i = 0; i <= ri; i++)
+				if (w->seen[i] && strcmp(w->rs->rules[i].chain, ch->name) == 0 &&
+				    addrtype_return(&w->rs->rules[i]))
+					w->made[i] = true;
+			*stop = 1;
 		}
+		return 0;
+	}
+	if (*at_line && r->target != IPT_T_NONE) {
+		/* a rule after RETURNs on part of the address types */
+		for (i = 0; i < ri; i++)
+			if (w->seen[i] && strcmp(w->rs->rules[i].chain, ch->name) == 0 &&
+			    addrtype_return(&w->rs->rules[i]) && !w->made[i])
+				tell(w, i, "-m addrtype --dst-type: only RETURNs that together cover LOCAL,"
+				     " BROADCAST and MULTICAST in INPUT are translated (the rest of the chain"
+				     " then is never reached)");
+		if (!w->taint) {
+			w->taint = *at_line;
+			w->taint_jump = *at_line;
+		}
+		*tainted = true;
+		*stop = 2;
+		tell(w, ri, "what reaches this line depends on line %u, which is not translated"
+		     " (keep both in the kernel)", *at_line);
+		return 0;
+	}
+	if (r->target == IPT_T_JUMP) {
+		to = ipt_chain_find(w->rs, r->jump);
+		if (!to || to->builtin) {
+			tell(w, ri, "target %s is not translated (verdictd decides accept, drop, reject)",
+			     r->jump);
+			return 0;
+		}
+	}
+	if (!rule_match(w, ri, &own)) {
+		if (w->oom)
+			return -1;
+		if (r->states && !(r->states & (IPT_ST_NEW | IPT_ST_INVALID | IPT_ST_UNTRACKED | IPT_ST_SNAT |
+						IPT_ST_DNAT)))
+			return 0;	/* ESTABLISHED/RELATED only: never a connection's first packet */
+		if (to && !w->via[to - w->rs->chains])
+			w->via[to - w->rs->chains] = r->line;
+		/* A RETURN, a jump or goto that may decide: what follows it in
+		 * this chain depends on it. */
+		if (((r->target == IPT_T_RETURN && !ch->builtin) ||
+		     (to && (r->go || chain_decides(w->rs, to->name, 0)))) && rest_decides(w, ch, ri)) {
+			if (!w->taint) {
+				w->taint = r->line;
+				w->taint_jump = r->line;
+			}
+			*tainted = true;
+			*stop = 2;
+		}
+		return 0;
+	}
+	if (r->states && !(r->states & IPT_ST_NEW)) {
+		/* ESTABLISHED,RELATED -j ACCEPT (or RETURN): the fixed rules' fast path. */
+		note(w, ri, ST_FAST, "ESTABLISHED/RELATED %s by the fixed rules' connmark fast path"
+		     " (verdictd judges each connection's first packet)",
+		     r->target == IPT_T_RETURN ? "packets follow their connection's verdict" : "accepted");
 		goto out;
 	}
 	if (r->target == IPT_T_RETURN && !ch->builtin) {
 		c = after_return(ctx, &own.m, why, sizeof(why));
 		if (c == CONJ_UNREP) {
 			tell(w, ri, "%s", why);
-			*stop = 2;
+			if (rest_decides(w, ch, ri)) {
+				if (!w->taint) {
+					w->taint = r->line;
+					w->taint_jump = r->line;
+				}
+				*tainted = true;
+				*stop = 2;
+			}
 		} else {
 			w->made[ri] = true;
 			if (c == CONJ_EMPTY)
@@ -852,13 +1153,6 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 		goto out;
 	}
 	if (r->target == IPT_T_JUMP) {
-		const struct ipt_chain *to = ipt_chain_find(w->rs, r->jump);
-
-		if (!to || to->builtin) {
-			tell(w, ri, "target %s is not translated (verdictd decides accept, drop, reject)",
-			     r->jump);
-			goto out;
-		}
 		if (depth >= MAX_DEPTH) {
 			tell(w, ri, "jumps nested deeper than %d", MAX_DEPTH);
 			goto out;
@@ -872,14 +1166,38 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 	c = under_context(ctx, &own, r->target == IPT_T_JUMP, &cases, why, sizeof(why));
 	if (c == CONJ_UNREP) {
 		tell(w, ri, "%s", why);
+		if (r->target == IPT_T_JUMP && (r->go || chain_decides(w->rs, r->jump, 0)) && rest_decides(w, ch, ri)) {
+			if (!w->taint) {
+				w->taint = r->line;
+				w->taint_jump = r->line;
+			}
+			*tainted = true;
+			*stop = 2;
+		}
 		goto out;
 	}
 	if (c == CONJ_EMPTY)
 		goto out;	/* never matches here (counted at the end) */
 	w->made[ri] = true;
+	if (w->taint)
+		w->partial[ri] = true;
 	if (r->target == IPT_T_JUMP) {
 		w->stack[depth + 1] = r->jump;
-		ret = walk_chain(w, r->jump, &cases, depth + 1);
+		w->path[depth + 1] = r->line;
+		sub = walk_chain(w, r->jump, &cases, depth + 1);
+		w->depth = depth;
+		if (sub < 0) {
+			ret = -1;
+			goto out;
+		}
+		if (r->go && ch->builtin && sub == 0) {
+			/* back from a goto in a built-in chain: its policy */
+			w->depth = depth + 1;
+			ret = emit_policy(w, ch, &cases, " (chain policy after a goto)");
+			w->depth = depth;
+		}
+		if (sub == 1 || r->go)
+			narrow(w, ri, ctx, &own, stop, tainted, sub == 1);
 		goto out;
 	}
 	for (i = 0; i < cases.n && ret == 0; i++)
@@ -896,6 +1214,8 @@ static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int d
 {
 	const struct ipt_chain *ch = ipt_chain_find(w->rs, chain);
 	struct alts local = { 0 };
+	unsigned int at_seen = 0, at_line = 0;
+	bool tainted = false;
 	int stop = 0;
 	size_t i;
 	int ret = 0;
@@ -906,35 +1226,229 @@ static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int d
 		if (match_copy(&x.m, &ctx->v[i].m) < 0 || alts_push(&local, &x) < 0)
 			return -1;
 	}
+	w->depth = depth;
 	for (i = 0; i < w->rs->nrules && ret == 0 && !w->too_big; i++) {
-		if (strcmp(w->rs->rules[i].chain, chain) != 0)
+		const struct ipt_rule *r = &w->rs->rules[i];
+
+		if (strcmp(r->chain, chain) != 0)
 			continue;
 		if (stop) {
 			w->seen[i] = true;	/* after an unconditional RETURN: never reached */
-			if (stop == 2)
-				tell(w, i, "follows a RETURN that could not be translated");
+			if (stop == 2 && r->target == IPT_T_LOG)
+				note(w, i, ST_LOG, "a LOG rule decides nothing: not translated");
+			else if (stop == 2 && w->taint == r->line)
+				;	/* the line at fault, reported already */
+			else if (stop == 2)
+				tell(w, i, "what reaches this line depends on line %u, which is not translated"
+				     " (keep both in the kernel)", w->taint);
 			continue;
 		}
-		ret = walk_rule(w, i, ch, &local, depth, &stop);
+		ret = walk_rule(w, i, ch, &local, depth, &stop, &tainted, &at_seen, &at_line);
+		w->depth = depth;
+	}
+	if (ret == 0 && depth == 0 && !w->too_big) {
+		/* the built-in chain's policy, for what is left */
+		if (stop == 2) {
+			report(w, ch->line, "not translated: ", "%s's policy: what reaches it depends on"
+			       " line %u, which is not translated", ch->name, w->taint);
+		} else if (stop != 1) {
+			ret = emit_policy(w, ch, &local, " (chain policy)");
+			if (w->taint)
+				report(w, ch->line, "note: ", "%s's policy is translated only for packets that"
+				       " did not take the jump at line %u (what becomes of those depends on line"
+				       " %u, which is not translated)", ch->name, w->taint_jump, w->taint);
+		}
 	}
 	alts_free(&local);
+	return ret < 0 ? -1 : tainted ? 1 : 0;
+}
+
+/* The chain's policy for the alternatives @ctx. One that needs "every
+ * protocol but P" cannot be said: left out, its packets get the
+ * policy's default drop (reported unless the chain's policy is DROP). */
+static int emit_policy(struct walk *w, const struct ipt_chain *ch, const struct alts *ctx, const char *what)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < ctx->n && ret == 0; i++) {
+		if (ctx->v[i].proto_not >= 0) {
+			if (ch->policy != IPT_T_DROP)
+				report(w, ch->line, "not translated: ", "%s's policy%s for the packets of"
+				       " every protocol but %d that reach it (the policy cannot say that):"
+				       " they are dropped", ch->name, what, ctx->v[i].proto_not);
+			continue;
+		}
+		ret = emit(w, &ctx->v[i], chain_action(ch->policy), ch->line, what);
+	}
 	return ret;
+}
+
+/* --- what stays in the kernel ------------------------------------------- */
+
+static void copy_chain(struct walk *w, const char *name, int depth)
+{
+	const struct ipt_chain *ch = ipt_chain_find(w->rs, name);
+	size_t i;
+
+	if (!ch || ch->builtin || w->copied[ch - w->rs->chains] || depth > MAX_DEPTH)
+		return;
+	w->copied[ch - w->rs->chains] = true;
+	for (i = 0; i < w->rs->nrules; i++)
+		if (strcmp(w->rs->rules[i].chain, name) == 0 && w->rs->rules[i].jump)
+			copy_chain(w, w->rs->rules[i].jump, depth + 1);
+}
+
+/* The lines of @chain that come before the first one verdictd must judge,
+ * as lines of @as: loopback's, LOG's, connection states' other than NEW,
+ * through unconditional jumps. 1 when it stopped at such a line. */
+static int kernel_prefix(struct walk *w, const char *chain, const char *as, int depth, FILE *out,
+			 bool *lo_ok)
+{
+	const struct ipt_chain *ch = ipt_chain_find(w->rs, chain);
+	size_t i;
+
+	if (!ch || depth > MAX_DEPTH)
+		return 1;
+	for (i = 0; i < w->rs->nrules; i++) {
+		const struct ipt_rule *r = &w->rs->rules[i];
+		const struct ipt_chain *to = r->jump ? ipt_chain_find(w->rs, r->jump) : NULL;
+		bool lo = r->m.iif.present && !r->m.iif.neg && strcmp(r->m.iif.name, "lo") == 0;
+		bool states = r->states && !(r->states & IPT_ST_NEW);
+		bool terminal = r->target == IPT_T_ACCEPT || r->target == IPT_T_DROP || r->target == IPT_T_REJECT;
+
+		if (strcmp(r->chain, chain) != 0)
+			continue;
+		if (r->target == IPT_T_LOG || r->target == IPT_T_NONE) {
+			fprintf(out, "-A %s %s\n", as, r->text);
+		} else if (r->target == IPT_T_JUMP && !r->go && no_match(r) && to && !to->builtin) {
+			if (kernel_prefix(w, r->jump, as, depth + 1, out, lo_ok))
+				return 1;
+		} else if (r->target == IPT_T_RETURN && no_match(r) && !ch->builtin) {
+			return 0;
+		} else if ((lo && terminal) ||
+			   (states && (terminal || (r->target == IPT_T_JUMP && !r->go && to && !to->builtin)))) {
+			fprintf(out, "-A %s %s\n", as, r->text);
+			w->kept[i] = 1;
+			if (to)
+				copy_chain(w, to->name, 0);
+			if (lo && r->target == IPT_T_ACCEPT) {
+				struct ipt_rule c = *r;
+
+				c.m.iif.present = false;
+				*lo_ok = *lo_ok || no_match(&c);
+			}
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *memstream_done(FILE *f, char **text)
+{
+	if (f)
+		fclose(f);
+	return *text;
+}
+
+/* The kernel's part of the restore file for this ruleset. */
+static int kernel_part(struct walk *w)
+{
+	struct import_kernel *k = &w->im->kernel[w->rs->family == AF_INET6];
+	static const char *const builtins[] = { "INPUT", "FORWARD", "OUTPUT" };
+	char *input = NULL, *forward = NULL, *rest = NULL, *chains = NULL;
+	size_t l1, l2, l3, l4, i, b;
+	FILE *fi = open_memstream(&input, &l1), *ff = open_memstream(&forward, &l2);
+	FILE *fr = open_memstream(&rest, &l3), *fc = open_memstream(&chains, &l4);
+	bool lo_ok = false, dummy = false;
+	const struct ipt_chain *in = ipt_chain_find(w->rs, "INPUT");
+
+	if (!fi || !ff || !fr || !fc) {
+		memstream_done(fi, &input);
+		memstream_done(ff, &forward);
+		memstream_done(fr, &rest);
+		memstream_done(fc, &chains);
+		free(input);
+		free(forward);
+		free(rest);
+		free(chains);
+		return -1;
+	}
+	kernel_prefix(w, "INPUT", "INPUT", 0, fi, &lo_ok);
+	kernel_prefix(w, "FORWARD", "FORWARD", 0, ff, &dummy);
+	for (i = 0; i < w->rs->nrules; i++)
+		if (strcmp(w->rs->rules[i].chain, "OUTPUT") == 0 && w->rs->rules[i].jump)
+			copy_chain(w, w->rs->rules[i].jump, 0);
+	for (b = 0; b < 3; b++) {
+		const struct ipt_chain *ch = ipt_chain_find(w->rs, builtins[b]);
+
+		fprintf(fc, ":%s %s [0:0]\n", builtins[b], !ch || ch->policy != IPT_T_DROP ? "ACCEPT" : "DROP");
+	}
+	for (i = 0; i < w->rs->nchains; i++)
+		if (w->copied[i])
+			fprintf(fc, ":%s - [0:0]\n", w->rs->chains[i].name);
+	for (i = 0; i < w->rs->nrules; i++) {
+		const struct ipt_rule *r = &w->rs->rules[i];
+		const struct ipt_chain *ch = ipt_chain_find(w->rs, r->chain);
+
+		if (strcmp(r->chain, "OUTPUT") == 0 || (ch && w->copied[ch - w->rs->chains]))
+			fprintf(fr, "-A %s %s\n", r->chain, r->text);
+	}
+	memstream_done(fi, &input);
+	memstream_done(ff, &forward);
+	memstream_done(fr, &rest);
+	memstream_done(fc, &chains);
+	free(k->chains);
+	free(k->input);
+	free(k->forward);
+	free(k->rest);
+	free(k->tables);
+	k->present = true;
+	k->chains = chains;
+	k->input = input;
+	k->forward = forward;
+	k->rest = rest;
+	k->tables = strdup(w->rs->other_text ? w->rs->other_text : "");
+	if (!chains || !input || !forward || !rest || !k->tables)
+		return -1;
+	if (in && !lo_ok)
+		report(w, in->line, "warning: ", "loopback: the fixed rules leave lo to the kernel, and no"
+		       " unconditional '-i lo -j ACCEPT' comes before the first line verdictd judges:"
+		       " lo packets get INPUT's policy (%s) in the restore file",
+		       in->policy == IPT_T_DROP ? "DROP" : "ACCEPT");
+	return 0;
 }
 
 static const struct { const char *chain; int hook; } builtin_chains[] = {
 	{ "INPUT", POLICY_HOOK_INPUT }, { "FORWARD", POLICY_HOOK_FORWARD },
 };
 
-int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *name, FILE *report)
+static int rep_cmp(const void *x, const void *y)
 {
-	struct walk w = { .im = im, .rs = rs, .name = name, .report = report };
+	const struct rep *a = x, *b = y;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *name, FILE *report_to)
+{
+	struct walk w = { .im = im, .rs = rs, .name = name, .report = report_to };
 	size_t k, i;
 	int ret = -1;
 
 	w.seen = calloc(rs->nrules + 1, sizeof(*w.seen));
-	w.told = calloc(rs->nrules + 1, sizeof(*w.told));
+	w.state = calloc(rs->nrules + 1, sizeof(*w.state));
 	w.made = calloc(rs->nrules + 1, sizeof(*w.made));
-	if (!w.seen || !w.told || !w.made)
+	w.partial = calloc(rs->nrules + 1, sizeof(*w.partial));
+	w.kept = calloc(rs->nrules + 1, sizeof(*w.kept));
+	w.copied = calloc(rs->nchains + 1, sizeof(*w.copied));
+	w.via = calloc(rs->nchains + 1, sizeof(*w.via));
+	if (!w.seen || !w.state || !w.made || !w.partial || !w.kept || !w.copied || !w.via)
+		goto out;
+	if (kernel_part(&w) < 0)
 		goto out;
 	for (k = 0; k < sizeof(builtin_chains) / sizeof(builtin_chains[0]); k++) {
 		const struct ipt_chain *ch = ipt_chain_find(rs, builtin_chains[k].chain);
@@ -950,37 +1464,73 @@ int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *
 			goto out;
 		w.hook = builtin_chains[k].hook;
 		w.stack[0] = ch->name;
-		if (walk_chain(&w, ch->name, &ctx, 0) < 0 ||
-		    emit(&w, &x, chain_action(ch->policy), ch->line, " (chain policy)") < 0) {
+		w.taint = w.taint_jump = 0;
+		w.depth = 0;
+		if (walk_chain(&w, ch->name, &ctx, 0) < 0) {
 			alts_free(&ctx);
 			goto out;
 		}
 		alts_free(&ctx);
 	}
 	for (i = 0; i < rs->nrules; i++) {
-		const char *c = rs->rules[i].chain;
+		const struct ipt_rule *r = &rs->rules[i];
+		const struct ipt_chain *ch = ipt_chain_find(rs, r->chain);
+		size_t ci = ch ? (size_t)(ch - rs->chains) : 0;
 
-		if (w.seen[i]) {
-			if (!w.told[i] && w.made[i])
-				im->lines_translated++;
-			else if (!w.told[i])
-				im->lines_empty++;
-			continue;
+		if (!w.seen[i]) {
+			if (strcmp(r->chain, "OUTPUT") == 0 || (ch && w.copied[ci])) {
+				w.kept[i] = 2;
+				tell(&w, i, "%s", strcmp(r->chain, "OUTPUT") == 0 ? "OUTPUT (packets this host"
+				     " sends) is not judged by verdictd" : "a chain only OUTPUT or kept lines use");
+			} else if (ch && w.via[ci]) {
+				tell(&w, i, "chain %s is reached only through line %u, which is not translated",
+				     r->chain, w.via[ci]);
+			} else if (w.too_big) {
+				tell(&w, i, "left out: the walk stopped at its visit limit");
+			} else {
+				tell(&w, i, "chain %s is not reached from INPUT or FORWARD", r->chain);
+			}
 		}
-		if (strcmp(c, "OUTPUT") == 0)
-			tell(&w, i, "OUTPUT (packets this host sends) is not judged by verdictd;"
-			     " keep this rule in the kernel");
-		else
-			tell(&w, i, "chain %s is not reached from INPUT or FORWARD", c);
+		switch (w.state[i]) {
+		case ST_REPORTED: im->lines_reported++; break;
+		case ST_KEPT: im->lines_kept++; break;
+		case ST_FAST: im->lines_fastpath++; break;
+		case ST_LOG: im->lines_logged++; break;
+		default:
+			if (w.made[i] && w.partial[i]) {
+				im->lines_partial++;
+				report(&w, r->line, "not translated for all its packets: ", "translated only for"
+				       " packets that did not take the jump at line %u (what becomes of those"
+				       " depends on line %u, which is not translated)", w.taint_jump, w.taint);
+			} else if (w.made[i]) {
+				im->lines_translated++;
+			} else {
+				im->lines_empty++;
+			}
+		}
 	}
 	if (ipt_chain_find(rs, "OUTPUT") && ipt_chain_find(rs, "OUTPUT")->policy == IPT_T_DROP)
-		fprintf(report, "%s:%u: not translated: OUTPUT's policy DROP (verdictd does not"
-			" judge OUTPUT; keep it in the kernel)\n", name, ipt_chain_find(rs, "OUTPUT")->line);
+		report(&w, ipt_chain_find(rs, "OUTPUT")->line, "note: ", "OUTPUT's policy DROP is kept in the"
+		       " kernel (restore file); verdictd does not judge OUTPUT");
+	for (i = 0; i < rs->other_lines; i++)
+		report(&w, rs->other[i].line, "note: ", "a rule of the %s table: kept as it is (restore file;"
+		       " verdictd replaces the filter table only)", rs->other[i].table);
+	im->lines_other += rs->other_lines;
 	ret = w.oom ? -1 : 0;
 out:
+	qsort(w.reps, w.nreps, sizeof(*w.reps), rep_cmp);
+	for (i = 0; i < w.nreps; i++) {
+		fputs(w.reps[i].text, report_to);
+		free(w.reps[i].text);
+	}
+	free(w.reps);
 	free(w.seen);
-	free(w.told);
+	free(w.state);
 	free(w.made);
+	free(w.partial);
+	free(w.kept);
+	free(w.copied);
+	free(w.via);
 	return ret;
 }
 
@@ -1100,11 +1650,14 @@ static int merge_field(struct import *im, int f, size_t set_min)
 			j++;
 		}
 		if (j > i + 1) {
-			char origin[512];
-			const char *last = strrchr(im->origin[j - 1], ':');
+			char origin[1024];
+			const char *tail = strstr(im->origin[i], " (");
+			unsigned int last = im->pol.rules[j - 1].pos.line;
 
-			snprintf(origin, sizeof(origin), "%s-%s (%zu rules)", im->origin[i],
-				 last ? last + 1 : "?", j - i);
+			if (!tail)
+				tail = im->origin[i] + strlen(im->origin[i]);
+			snprintf(origin, sizeof(origin), "%.*s-%u%s (%zu rules)", (int)(tail - im->origin[i]),
+				 im->origin[i], last, tail, j - i);
 			free(im->origin[i]);
 			im->origin[i] = strdup(origin);
 			for (size_t k = i + 1; k < j; k++) {
@@ -1161,9 +1714,62 @@ void import_write_ipsets(FILE *out, const struct import *im)
 		fwrite(im->new_sets, 1, im->new_sets_len, out);
 }
 
+void import_write_restore(FILE *out, const struct import *im, int family, const char *fixed)
+{
+	const struct import_kernel *k = &im->kernel[family == AF_INET6];
+	const char *p = fixed, *tool = family == AF_INET6 ? "ip6tables" : "iptables";
+	bool in_done = false, fwd_done = false;
+
+	fprintf(out, "# Made by verdictctl import: the fixed rules of verdictd --print-rules=%s with\n"
+		"# the lines that stay in the kernel, and the other tables as they were.\n"
+		"# Replaces the tables it names in one go: %s-restore < FILE (no --noflush)\n",
+		family == AF_INET6 ? "ipv6" : "ipv4", tool);
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+
+		if (strncmp(p, "# Load with:", 12) == 0) {
+			/* the fixed rules alone; here they come with the rest */
+		} else if (strncmp(p, "*filter", 7) == 0) {
+			fprintf(out, "%.*s\n", (int)len, p);
+			fputs(k->chains ? k->chains : ":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n",
+			      out);
+		} else {
+			if (!in_done && strncmp(p, "-A INPUT ", 9) == 0) {
+				if (k->input && *k->input)
+					fprintf(out, "# Kept from the old INPUT chain, before the jump to VERDICTD:\n%s",
+						k->input);
+				in_done = true;
+			}
+			if (!fwd_done && strncmp(p, "-A FORWARD ", 11) == 0) {
+				if (k->forward && *k->forward)
+					fprintf(out, "# Kept from the old FORWARD chain, before the jump to VERDICTD:\n%s",
+						k->forward);
+				fwd_done = true;
+			}
+			if (strncmp(p, "COMMIT", 6) == 0 && k->rest && *k->rest)
+				fprintf(out, "# Kept from the old rules: OUTPUT and the chains kept lines use:\n%s",
+					k->rest);
+			fprintf(out, "%.*s\n", (int)len, p);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (k->tables && *k->tables)
+		fprintf(out, "# The other tables, as they were:\n%s", k->tables);
+}
+
 void import_free(struct import *im)
 {
 	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		free(im->kernel[i].chains);
+		free(im->kernel[i].input);
+		free(im->kernel[i].forward);
+		free(im->kernel[i].rest);
+		free(im->kernel[i].tables);
+	}
 
 	for (i = 0; i < im->pol.nrules; i++)
 		free(im->origin[i]);

@@ -335,7 +335,7 @@ static bool known_module(const char *m)
 {
 	static const char *const mods[] = {
 		"tcp", "udp", "sctp", "udplite", "dccp", "multiport", "set", "conntrack", "state",
-		"icmp", "icmp6", "comment",
+		"icmp", "icmp6", "comment", "addrtype",
 	};
 	size_t k;
 
@@ -354,8 +354,9 @@ static void parse_target(struct ipt_rule *r, char **w, int n, int *i, bool go)
 {
 	const char *t = w[*i + 1];
 
-	if (go) {
-		why(r, "-g (goto) %s: only -j is translated", t);
+	if (go && (strcmp(t, "ACCEPT") == 0 || strcmp(t, "DROP") == 0 || strcmp(t, "REJECT") == 0 ||
+		   strcmp(t, "RETURN") == 0)) {
+		why(r, "-g %s: iptables takes only a user chain after -g", t);
 		r->target = IPT_T_OTHER;
 	} else if (strcmp(t, "ACCEPT") == 0) {
 		r->target = IPT_T_ACCEPT;
@@ -363,17 +364,41 @@ static void parse_target(struct ipt_rule *r, char **w, int n, int *i, bool go)
 		r->target = IPT_T_DROP;
 	} else if (strcmp(t, "REJECT") == 0) {
 		r->target = IPT_T_REJECT;
-		/* --reject-with: verdictd's reject is a TCP reset or an ICMP
-		 * administratively-prohibited error, whatever was asked. */
-		if (*i + 3 < n && strcmp(w[*i + 2], "--reject-with") == 0)
+		/* --reject-with: whether verdictd's reject (a TCP reset, an
+		 * ICMP administratively-prohibited error) answers the same is
+		 * the importer's question. */
+		if (*i + 3 < n && strcmp(w[*i + 2], "--reject-with") == 0) {
+			r->reject_with = strdup(w[*i + 3]);
 			*i += 2;
+		}
 	} else if (strcmp(t, "RETURN") == 0) {
 		r->target = IPT_T_RETURN;
+	} else if (strcmp(t, "LOG") == 0 || strcmp(t, "NFLOG") == 0 || strcmp(t, "ULOG") == 0) {
+		r->target = IPT_T_LOG;
+		*i = n - 2;	/* its options (prefix, level, group) decide nothing */
 	} else {
 		r->target = IPT_T_JUMP;
+		r->go = go;
 		r->jump = strdup(t);
 	}
 	*i += 1;
+}
+
+/* -m addrtype --dst-type LOCAL,BROADCAST,... */
+static void parse_addrtype(struct ipt_rule *r, const char *v, bool neg)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf) || r->addrtype) {
+		why(r, "--dst-type '%s' is not translated", v);
+		return;
+	}
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		r->addrtype |= strcmp(tok, "LOCAL") == 0 ? IPT_AT_LOCAL :
+			       strcmp(tok, "BROADCAST") == 0 ? IPT_AT_BROADCAST :
+			       strcmp(tok, "MULTICAST") == 0 ? IPT_AT_MULTICAST : IPT_AT_OTHER;
+	r->addrtype_neg = neg;
 }
 
 /* "src", "dst,dst", ...: xt_set's directions, 1 to 6. */
@@ -435,7 +460,7 @@ static int parse_rule(struct ipt_rule *r, char **w, int n, uint8_t family)
 			int t = i + 1;
 
 			parse_target(r, w, n, &i, o[1] == 'g' || strcmp(o, "--goto") == 0);
-			if (i + 1 < n)
+			if (i + 1 < n && r->target != IPT_T_LOG)
 				why(r, "target %s: option %s is not translated", w[t], w[i + 1]);
 			break;
 		} else if (module && (is(o, "--sport", "--source-port") || is(o, "--sports", "--source-ports"))) {
@@ -470,6 +495,8 @@ static int parse_rule(struct ipt_rule *r, char **w, int n, uint8_t family)
 			parse_icmp(r, o, v, neg, family);
 		} else if (module && strcmp(module, "icmp6") == 0 && is(o, "--icmpv6-type", NULL)) {
 			parse_icmp(r, o, v, neg, family);
+		} else if (module && strcmp(module, "addrtype") == 0 && is(o, "--dst-type", NULL)) {
+			parse_addrtype(r, v, neg);
 		} else if (module && strcmp(module, "comment") == 0 && is(o, "--comment", NULL)) {
 			/* kept in the file, not in the policy */
 		} else {
@@ -478,6 +505,14 @@ static int parse_rule(struct ipt_rule *r, char **w, int n, uint8_t family)
 		}
 		neg = false;
 		i++;
+	}
+	if (r->why && r->target == IPT_T_NONE) {
+		/* the target still says whether the rule decides anything */
+		for (i = 0; i + 1 < n; i++)
+			if (is(w[i], "-j", "--jump") || is(w[i], "-g", "--goto")) {
+				parse_target(r, w, n, &i, w[i][1] == 'g' || strcmp(w[i], "--goto") == 0);
+				break;
+			}
 	}
 	return ret;
 }
@@ -514,7 +549,24 @@ const struct ipt_chain *ipt_chain_find(const struct ipt_ruleset *rs, const char 
 	return NULL;
 }
 
-static int add_rule(struct ipt_ruleset *rs, char **w, int n, unsigned int line)
+/* @text after its first two words ("-A CHAIN"), without the newline. */
+static char *rule_text(const char *text)
+{
+	size_t k, len;
+	int words;
+
+	for (words = 0; words < 2; words++) {
+		text += strspn(text, " \t");
+		text += strcspn(text, " \t\n\r");
+	}
+	text += strspn(text, " \t");
+	len = strcspn(text, "\n\r");
+	for (k = len; k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\t'); k--)
+		;
+	return strndup(text, k);
+}
+
+static int add_rule(struct ipt_ruleset *rs, char **w, int n, unsigned int line, const char *raw)
 {
 	struct ipt_rule *g = realloc(rs->rules, (rs->nrules + 1) * sizeof(*g));
 	struct ipt_rule *r;
@@ -528,12 +580,15 @@ static int add_rule(struct ipt_ruleset *rs, char **w, int n, unsigned int line)
 	r->m.proto = r->m.icmp_type = r->m.icmp_code = -1;
 	r->m.pos.line = line;
 	r->chain = strdup(w[1]);
-	if (!r->chain || parse_rule(r, w + 2, n - 2, rs->family) < 0)
+	r->text = rule_text(raw);
+	if (!r->chain || !r->text || parse_rule(r, w + 2, n - 2, rs->family) < 0)
 		return -1;
 	if ((r->m.sport.present || r->m.dport.present) && r->m.proto != IPPROTO_TCP &&
 	    r->m.proto != IPPROTO_UDP && r->m.proto != IPPROTO_SCTP &&
 	    r->m.proto != IPPROTO_UDPLITE && r->m.proto != IPPROTO_DCCP)
 		why(r, "a port match without -p tcp, udp, sctp, udplite or dccp");
+	if (r->addrtype && !r->why && r->addrtype & IPT_AT_OTHER)
+		why(r, "-m addrtype: only --dst-type LOCAL, BROADCAST and MULTICAST are known");
 	if (r->m.icmp_type >= 0 && r->m.proto != (rs->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 		why(r, "an ICMP type match without -p %s", rs->family == AF_INET ? "icmp" : "ipv6-icmp");
 	return 0;
@@ -575,9 +630,25 @@ static uint8_t file_family(FILE *in)
 	return family ? family : AF_INET;
 }
 
+/* A line of another table, for the restore file. */
+static int keep_text(struct ipt_ruleset *rs, const char *raw)
+{
+	size_t len = strcspn(raw, "\n\r");
+	char *g = realloc(rs->other_text, rs->other_len + len + 2);
+
+	if (!g)
+		return -1;
+	rs->other_text = g;
+	memcpy(g + rs->other_len, raw, len);
+	rs->other_len += len;
+	g[rs->other_len++] = '\n';
+	g[rs->other_len] = '\0';
+	return 0;
+}
+
 int ipt_read(FILE *in, const char *name, uint8_t family, struct ipt_ruleset *rs, FILE *report)
 {
-	char line[8192], *w[MAX_WORDS];
+	char line[8192], raw[8192], *w[MAX_WORDS];
 	char table[32] = "";
 	unsigned int lineno = 0;
 	bool any = false;
@@ -600,6 +671,7 @@ int ipt_read(FILE *in, const char *name, uint8_t family, struct ipt_ruleset *rs,
 			text = strchr(line, ']');
 			text = text ? text + 1 : line;
 		}
+		snprintf(raw, sizeof(raw), "%s", text);
 		n = ipt_split(text, w, MAX_WORDS);
 		if (n == 0)
 			continue;
@@ -610,6 +682,8 @@ int ipt_read(FILE *in, const char *name, uint8_t family, struct ipt_ruleset *rs,
 		if (w[0][0] == '*') {
 			snprintf(table, sizeof(table), "%s", w[0] + 1);
 			any = true;
+			if (strcmp(table, "filter") != 0 && keep_text(rs, raw) < 0)
+				goto nomem;
 			continue;
 		}
 		if (!table[0]) {
@@ -617,19 +691,26 @@ int ipt_read(FILE *in, const char *name, uint8_t family, struct ipt_ruleset *rs,
 				name, lineno);
 			goto out;
 		}
+		if (strcmp(table, "filter") != 0) {
+			if (keep_text(rs, raw) < 0)
+				goto nomem;
+			if (strcmp(w[0], "-A") == 0) {
+				struct ipt_other *g = realloc(rs->other, (rs->other_lines + 1) * sizeof(*g));
+
+				if (!g)
+					goto nomem;
+				rs->other = g;
+				g[rs->other_lines].line = lineno;
+				snprintf(g[rs->other_lines].table, sizeof(g->table), "%s", table);
+				rs->other_lines++;
+			}
+		}
 		if (strcmp(w[0], "COMMIT") == 0) {
 			table[0] = '\0';
 			continue;
 		}
-		if (strcmp(table, "filter") != 0) {
-			if (strcmp(w[0], "-A") == 0) {
-				fprintf(report, "%s:%u: not translated: a rule of the %s table (verdictd replaces"
-					" the filter table only; keep loading this one as before)\n",
-					name, lineno, table);
-				rs->other_lines++;
-			}
+		if (strcmp(table, "filter") != 0)
 			continue;
-		}
 		if (w[0][0] == ':' && n >= 2) {
 			if (add_chain(rs, w[0] + 1, w[1], lineno) < 0)
 				goto nomem;
@@ -639,7 +720,7 @@ int ipt_read(FILE *in, const char *name, uint8_t family, struct ipt_ruleset *rs,
 			fprintf(report, "%s:%u: not iptables-save output: '%s'\n", name, lineno, w[0]);
 			goto out;
 		}
-		if (add_rule(rs, w, n, lineno) < 0)
+		if (add_rule(rs, w, n, lineno, raw) < 0)
 			goto nomem;
 	}
 	if (!any) {
@@ -666,6 +747,8 @@ void ipt_free(struct ipt_ruleset *rs)
 		free(r->chain);
 		free(r->jump);
 		free(r->why);
+		free(r->text);
+		free(r->reject_with);
 		free(r->m.src.pfx);
 		free(r->m.dst.pfx);
 		free(r->m.sport.range);
@@ -673,5 +756,7 @@ void ipt_free(struct ipt_ruleset *rs)
 	}
 	free(rs->chains);
 	free(rs->rules);
+	free(rs->other);
+	free(rs->other_text);
 	memset(rs, 0, sizeof(*rs));
 }

@@ -35,12 +35,15 @@ static void usage(FILE *out)
 		"match it. SOCKET: the daemon's --control (default " CONTROL_DEFAULT_PATH ").\n\n"
 		"Usage: verdictctl import [OPTION]... FILE...\n"
 		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
-		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore and\n"
-		"                       DIR/verdictd-ipv4.rules (-ipv6) instead of printing\n"
-		"                       the policy (DIR is made if missing)\n"
+		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore,\n"
+		"                       DIR/iptables.restore (ip6tables.restore: the switch-over,\n"
+		"                       one iptables-restore) and DIR/verdictd-ipv4.rules (-ipv6)\n"
+		"                       instead of printing the policy (DIR is made if missing)\n"
 		"      --ipsets FILE    `ipset save` output: the sets the rules name\n"
 		"      --set-min N      merge runs of N or more addresses into a new ipset\n"
 		"                       (default %d; 0: never)\n"
+		"      --reject-as-verdictd  translate every REJECT as verdictd's reject (TCP\n"
+		"                       reset, else icmp-admin-prohibited) whatever its --reject-with\n"
 		"  -4, -6               the files are IPv4 / IPv6 (default: told from the file)\n"
 		"  -h, --help           this help\n\n"
 		"Lines that cannot be translated are listed as FILE:LINE: reason; the exit\n"
@@ -102,7 +105,7 @@ static int write_outputs(const struct import *im, const char *dir, const char *s
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len), *f;
 	struct conf c;
-	int ret = -1;
+	int ret = -1, fam;
 
 	if (!mem)
 		return -1;
@@ -116,30 +119,51 @@ static int write_outputs(const struct import *im, const char *dir, const char *s
 		goto out;
 	}
 	conf_init(&c);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "verdictctl: %s: %s\n", dir, strerror(errno));
+	/* the fixed rules go with the configuration written: its defaults */
+	if (conf_load_string(&c, "translated policy", text, stderr) != 0) {
+		conf_free(&c);
 		goto out;
 	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "verdictctl: %s: %s\n", dir, strerror(errno));
+		goto conf;
+	}
 	if (!(f = open_output(dir, "verdictd.conf")))
-		goto out;
+		goto conf;
 	fputs(text, f);
 	fclose(f);
 	if (!(f = open_output(dir, "ipsets.restore")))
-		goto out;
+		goto conf;
 	import_write_ipsets(f, im);
 	fclose(f);
-	if (v4) {
-		if (!(f = open_output(dir, "verdictd-ipv4.rules")))
-			goto out;
-		rules_print(f, &c, AF_INET);
+	for (fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+		char *fixed = NULL;
+		size_t flen = 0;
+		FILE *mf;
+
+		if (!(fam ? v6 : v4))
+			continue;
+		if (!(f = open_output(dir, fam ? "verdictd-ipv6.rules" : "verdictd-ipv4.rules")))
+			goto conf;
+		rules_print(f, &c, family);
 		fclose(f);
-	}
-	if (v6) {
-		if (!(f = open_output(dir, "verdictd-ipv6.rules")))
-			goto out;
-		rules_print(f, &c, AF_INET6);
+		if (!(mf = open_memstream(&fixed, &flen)))
+			goto conf;
+		rules_print(mf, &c, family);
+		fclose(mf);
+		if (!(f = open_output(dir, fam ? "ip6tables.restore" : "iptables.restore"))) {
+			free(fixed);
+			goto conf;
+		}
+		import_write_restore(f, im, family, fixed);
 		fclose(f);
+		free(fixed);
 	}
+	ret = 0;
+conf:
+	conf_free(&c);
+	goto out;
 	ret = 0;
 out:
 	free(text);
@@ -152,6 +176,7 @@ static int cmd_import(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "ipsets", required_argument, NULL, 'S' },
 		{ "set-min", required_argument, NULL, 'm' },
+		{ "reject-as-verdictd", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -160,6 +185,7 @@ static int cmd_import(int argc, char **argv)
 	struct import im;
 	uint8_t family = 0;
 	bool v4 = false, v6 = false;
+	unsigned int failed = 0;
 	int ch, i, ret = 2;
 	char *end;
 
@@ -170,6 +196,7 @@ static int cmd_import(int argc, char **argv)
 		switch (ch) {
 		case 'o': dir = optarg; break;
 		case 'S': ipsets = optarg; break;
+		case 'R': im.reject_as_verdictd = true; break;
 		case 'm':
 			set_min = strtoul(optarg, &end, 10);
 			if (*end || !*optarg) {
@@ -226,12 +253,15 @@ static int cmd_import(int argc, char **argv)
 			else
 				v4 = true;
 			bad = import_ruleset(&im, &rs, name, stderr);
-			im.lines_reported += rs.other_lines;
 			fprintf(stderr, "verdictctl: %s (%s): %zu rules; %u translated, %u accepted by the"
-				" fast path, %u never match, %u not translated\n", name,
-				rs.family == AF_INET6 ? "IPv6" : "IPv4", rs.nrules, im.lines_translated,
-				im.lines_fastpath, im.lines_empty, im.lines_reported - before);
-			im.lines_translated = im.lines_fastpath = im.lines_empty = 0;
+				" fast path, %u LOG (decide nothing), %u never match, %u kept in the kernel,"
+				" %u partly translated, %u not translated; %u rules of other tables kept\n",
+				name, rs.family == AF_INET6 ? "IPv6" : "IPv4", rs.nrules, im.lines_translated,
+				im.lines_fastpath, im.lines_logged, im.lines_empty, im.lines_kept,
+				im.lines_partial, im.lines_reported - before, im.lines_other);
+			failed += im.lines_partial;
+			im.lines_translated = im.lines_fastpath = im.lines_empty = im.lines_logged = 0;
+			im.lines_kept = im.lines_partial = im.lines_other = 0;
 		}
 		ipt_free(&rs);
 		if (bad)
@@ -245,7 +275,7 @@ static int cmd_import(int argc, char **argv)
 		im.pol.nrules, im.pol.nsets, im.nsets_made);
 	if (write_outputs(&im, dir, argc - optind == 1 ? argv[optind] : "several files", v4, v6) < 0)
 		goto out;
-	ret = im.lines_reported ? 1 : 0;
+	ret = im.lines_reported || failed ? 1 : 0;
 out:
 	import_free(&im);
 	return ret;
