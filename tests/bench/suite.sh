@@ -89,7 +89,7 @@ CONS_KIND=""
 # setup ROW: a fresh topology with the row's rules; starts its consumer.
 setup() {
 	local row=$1 i
-	vd_cleanup_quiet
+	vd_teardown
 	vd_topology
 	in_s iptables -t raw -A PREROUTING -p udp -j DROP	# the sink counts, then drops
 	CONS_PID=""
@@ -124,15 +124,6 @@ setup() {
 	esac
 	case $row in vd-10k-*) CONS_KIND=vd ;; esac
 	case $row in *-ring) TRANSPORT=ring ;; *) TRANSPORT=socket ;; esac
-}
-
-vd_cleanup_quiet() {
-	local pid
-	for pid in $vd_pids; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-	vd_pids=""
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_F" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
 }
 
 # start_consumer [VERDICT [WRAPPER...]]: the row's consumer on CPU 1.
@@ -285,7 +276,7 @@ for row in $ROWS; do
 	fi
 	stop_consumer
 done
-vd_cleanup_quiet
+vd_teardown
 
 # --- the table ---------------------------------------------------------------
 

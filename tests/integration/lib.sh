@@ -51,22 +51,29 @@ for tool in ip "$IPT-restore" "$IP6T-restore" ipset conntrack ping setpriv; do
 	fi
 done
 
-vd_cleanup() {
-	local pid
+# vd_teardown: stops what the test started (by PID) and removes its
+# namespaces, with everything in them; a test may build again after it.
+vd_teardown() {
+	local pid ns
 	for pid in $vd_pids; do
 		kill -TERM "$pid" 2>/dev/null
 	done
-	sleep 0.2
+	[ -z "$vd_pids" ] || sleep 0.2
 	for pid in $vd_pids; do
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	vd_pids=""
 	ip netns del "$NS_C" 2>/dev/null
 	ip netns del "$NS_F" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
 	for ns in $vd_extra_ns; do
 		ip netns del "$ns" 2>/dev/null
 	done
+}
+
+vd_cleanup() {
+	vd_teardown
 	rm -rf "$WORK"
 }
 trap vd_cleanup EXIT
