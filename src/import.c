@@ -957,7 +957,9 @@ static bool chain_decides(const struct ipt_ruleset *rs, const char *name, int de
 	return false;
 }
 
-/* Whether the rules of @ch after @ri can decide a packet. */
+/* Whether the rules of @ch after @ri can decide a packet: if not, a RETURN
+ * at @ri changes nothing. (What a jump's chain decides would be decided
+ * by later rules, always: a jump left out always matters.) */
 static bool rest_decides(const struct walk *w, const struct ipt_chain *ch, size_t ri)
 {
 	size_t i;
@@ -1111,8 +1113,8 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 			w->via[to - w->rs->chains] = r->line;
 		/* A RETURN, a jump or goto that may decide: what follows it in
 		 * this chain depends on it. */
-		if (((r->target == IPT_T_RETURN && !ch->builtin) ||
-		     (to && (r->go || chain_decides(w->rs, to->name, 0)))) && rest_decides(w, ch, ri)) {
+		if ((r->target == IPT_T_RETURN && !ch->builtin && rest_decides(w, ch, ri)) ||
+		    (to && (r->go || chain_decides(w->rs, to->name, 0)))) {
 			if (!w->taint) {
 				w->taint = r->line;
 				w->taint_jump = r->line;
@@ -1166,7 +1168,7 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 	c = under_context(ctx, &own, r->target == IPT_T_JUMP, &cases, why, sizeof(why));
 	if (c == CONJ_UNREP) {
 		tell(w, ri, "%s", why);
-		if (r->target == IPT_T_JUMP && (r->go || chain_decides(w->rs, r->jump, 0)) && rest_decides(w, ch, ri)) {
+		if (r->target == IPT_T_JUMP && (r->go || chain_decides(w->rs, r->jump, 0))) {
 			if (!w->taint) {
 				w->taint = r->line;
 				w->taint_jump = r->line;
@@ -1234,6 +1236,9 @@ static int walk_chain(struct walk *w, const char *chain, struct alts *ctx, int d
 			continue;
 		if (stop) {
 			w->seen[i] = true;	/* after an unconditional RETURN: never reached */
+			if (stop == 2 && r->jump && ipt_chain_find(w->rs, r->jump) &&
+			    !w->via[ipt_chain_find(w->rs, r->jump) - w->rs->chains])
+				w->via[ipt_chain_find(w->rs, r->jump) - w->rs->chains] = r->line;
 			if (stop == 2 && r->target == IPT_T_LOG)
 				note(w, i, ST_LOG, "a LOG rule decides nothing: not translated");
 			else if (stop == 2 && w->taint == r->line)
