@@ -425,7 +425,7 @@ static int print_summary(const struct conf *c)
 	return 0;
 }
 
-static int run_trace(const struct conf *c, const char *path, int hook)
+static int run_trace(struct conf *c, const char *path, int hook)
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	int bad;
@@ -434,6 +434,9 @@ static int run_trace(const struct conf *c, const char *path, int hook)
 		fprintf(stderr, "verdictd: %s: cannot open: %s\n", path, strerror(errno));
 		return 1;
 	}
+	/* iif/oif as the daemon sees them: this host's interfaces now (the
+	 * headers' "iif NAME" are looked up the same way) */
+	policy_resolve_ifaces(&c->policy);
 	if (c->policy.nsets)
 		fprintf(stderr, "verdictd: note: the tracer does not read the kernel: its %zu sets are"
 			" empty here\n", c->policy.nsets);
