@@ -828,10 +828,10 @@ static bool rule_match(struct walk *w, size_t ri, struct imatch *x)
 		 * accept, maybe): translated, and reported unless asked. */
 		if (!w->im->reject_as_verdictd && !w->state[ri]) {
 			w->state[ri] = ST_REPORTED;
-			report(w, r->line, "not translated exactly: ", "REJECT --reject-with %s becomes"
-			       " verdictd's reject, which answers %s (the client sees another error); keep"
-			       " the line in the kernel before the jump to VERDICTD for the old answer, or"
-			       " import with --reject-as-verdictd", rw, verdictd_reject(r->m.proto, w->rs->family));
+			report(w, r->line, "not translated exactly: ", "REJECT --reject-with %s: verdictd's"
+			       " reject answers %s instead (keep the line in the kernel for the old answer,"
+			       " or import with --reject-as-verdictd)", rw, verdictd_reject(r->m.proto,
+			       w->rs->family));
 		} else if (w->im->reject_as_verdictd && !w->made[ri]) {
 			report(w, r->line, "note: ", "REJECT --reject-with %s becomes verdictd's reject: %s"
 			       " (--reject-as-verdictd)", rw, verdictd_reject(r->m.proto, w->rs->family));
