@@ -10,6 +10,12 @@
 # copy-range 256, 1500 and 65535, and the kernel alone (no rules) in the
 # same run. Each run measures every row in turn; ratios are taken within a
 # run, and the table shows medians over RUNS (default 3) with the spread
+# (min-max) of the pps.
+. "$(dirname "$0")/lib.sh"
+RUNS=${RUNS:-3}
+SECONDS_RUN=${SECONDS_RUN:-3}
+LENS="46 1500"
+RANGES="256 1500 65535"
 
 vd_topology
 in_f sysctl -qw net.netfilter.nf_conntrack_udp_timeout=5
