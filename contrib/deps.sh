@@ -8,6 +8,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libipset-dev liburing-dev libsystemd-dev
 	iptables ipset conntrack iproute2 iputils-ping util-linux procps
 	clang libclang-rt-14-dev valgrind
+	ufw shorewall
 	dpdk-dev gnuplot-nox mandoc"
 
 missing=""

@@ -62,7 +62,8 @@ struct walk {
 	bool *seen;		/* per ipt rule: reached by the walk */
 	unsigned char *state;	/* per ipt rule: ST_*, reported or noted already */
 	bool *made;		/* per ipt rule: became policy rules (or a jump, a RETURN) */
-	bool *partial;		/* per ipt rule: made rules after a narrowing (below) */
+	unsigned int *partial;	/* per ipt rule: made rules after a narrowing (below): taint */
+	unsigned int *partial_jump;	/* and taint_jump then */
 	unsigned char *kept;	/* per ipt rule: in the restore file, 1 before the jump to
 				 * VERDICTD, 2 as it is (OUTPUT, chains copied whole) */
 	bool *copied;		/* per chain: copied whole into the restore file */
@@ -810,7 +811,10 @@ static bool rule_match(struct walk *w, size_t ri, struct imatch *x)
 		tell(w, ri, "match '-m addrtype' is not translated");
 		return false;
 	}
-	if (st & (IPT_ST_INVALID | IPT_ST_UNTRACKED | IPT_ST_SNAT | IPT_ST_DNAT)) {
+	/* A state list with NEW matches every packet verdictd judges (an
+	 * INVALID or UNTRACKED one is judged like a new one): as no state
+	 * match. Without NEW, such states stay in the kernel. */
+	if ((st & (IPT_ST_INVALID | IPT_ST_UNTRACKED | IPT_ST_SNAT | IPT_ST_DNAT)) && !(st & IPT_ST_NEW)) {
 		tell(w, ri, "connection state INVALID/UNTRACKED/SNAT/DNAT: verdictd judges new"
 		     " connections%s", w->kept[ri] ? "" : "; keep this rule in the kernel, before the"
 		     " jump to VERDICTD");
@@ -1181,8 +1185,10 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 	if (c == CONJ_EMPTY)
 		goto out;	/* never matches here (counted at the end) */
 	w->made[ri] = true;
-	if (w->taint)
-		w->partial[ri] = true;
+	if (w->taint && r->target != IPT_T_JUMP && !w->partial[ri]) {
+		w->partial[ri] = w->taint;
+		w->partial_jump[ri] = w->taint_jump;
+	}
 	if (r->target == IPT_T_JUMP) {
 		w->stack[depth + 1] = r->jump;
 		w->path[depth + 1] = r->line;
@@ -1448,10 +1454,11 @@ int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *
 	w.state = calloc(rs->nrules + 1, sizeof(*w.state));
 	w.made = calloc(rs->nrules + 1, sizeof(*w.made));
 	w.partial = calloc(rs->nrules + 1, sizeof(*w.partial));
+	w.partial_jump = calloc(rs->nrules + 1, sizeof(*w.partial_jump));
 	w.kept = calloc(rs->nrules + 1, sizeof(*w.kept));
 	w.copied = calloc(rs->nchains + 1, sizeof(*w.copied));
 	w.via = calloc(rs->nchains + 1, sizeof(*w.via));
-	if (!w.seen || !w.state || !w.made || !w.partial || !w.kept || !w.copied || !w.via)
+	if (!w.seen || !w.state || !w.made || !w.partial || !w.partial_jump || !w.kept || !w.copied || !w.via)
 		goto out;
 	if (kernel_part(&w) < 0)
 		goto out;
@@ -1506,7 +1513,7 @@ int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *
 				im->lines_partial++;
 				report(&w, r->line, "not translated for all its packets: ", "translated only for"
 				       " packets that did not take the jump at line %u (what becomes of those"
-				       " depends on line %u, which is not translated)", w.taint_jump, w.taint);
+				       " depends on line %u, which is not translated)", w.partial_jump[i], w.partial[i]);
 			} else if (w.made[i]) {
 				im->lines_translated++;
 			} else {
@@ -1533,6 +1540,7 @@ out:
 	free(w.state);
 	free(w.made);
 	free(w.partial);
+	free(w.partial_jump);
 	free(w.kept);
 	free(w.copied);
 	free(w.via);
