@@ -1530,7 +1530,8 @@ int import_ruleset(struct import *im, const struct ipt_ruleset *rs, const char *
 	im->lines_other += rs->other_lines;
 	ret = w.oom ? -1 : 0;
 out:
-	qsort(w.reps, w.nreps, sizeof(*w.reps), rep_cmp);
+	if (w.nreps)
+		qsort(w.reps, w.nreps, sizeof(*w.reps), rep_cmp);
 	for (i = 0; i < w.nreps; i++) {
 		fputs(w.reps[i].text, report_to);
 		free(w.reps[i].text);
