@@ -1423,11 +1423,10 @@ static int kernel_part(struct walk *w)
 	k->tables = strdup(w->rs->other_text ? w->rs->other_text : "");
 	if (!chains || !input || !forward || !rest || !k->tables)
 		return -1;
-	if (in && !lo_ok)
+	if (in && !lo_ok && in->policy == IPT_T_DROP)
 		report(w, in->line, "warning: ", "loopback: the fixed rules leave lo to the kernel, and no"
 		       " unconditional '-i lo -j ACCEPT' comes before the first line verdictd judges:"
-		       " lo packets get INPUT's policy (%s) in the restore file",
-		       in->policy == IPT_T_DROP ? "DROP" : "ACCEPT");
+		       " lo packets get INPUT's policy (DROP) in the restore file");
 	return 0;
 }
 
