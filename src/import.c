@@ -104,15 +104,6 @@ static void *dup_array(const void *v, size_t n, size_t size)
 	return d;
 }
 
-static void match_release(struct policy_rule *m)
-{
-	free(m->src.pfx);
-	free(m->dst.pfx);
-	free(m->sport.range);
-	free(m->dport.range);
-	m->src.pfx = m->dst.pfx = NULL;
-	m->sport.range = m->dport.range = NULL;
-}
 
 static int match_copy(struct policy_rule *d, const struct policy_rule *s)
 {
@@ -123,7 +114,7 @@ static int match_copy(struct policy_rule *d, const struct policy_rule *s)
 	d->dport.range = dup_array(s->dport.range, s->dport.n, sizeof(*s->dport.range));
 	if ((s->src.n && !d->src.pfx) || (s->dst.n && !d->dst.pfx) ||
 	    (s->sport.n && !d->sport.range) || (s->dport.n && !d->dport.range)) {
-		match_release(d);
+		policy_rule_free(d);
 		return -1;
 	}
 	return 0;
@@ -446,7 +437,7 @@ static void alts_free(struct alts *a)
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
-		match_release(&a->v[i].m);
+		policy_rule_free(&a->v[i].m);
 	free(a->v);
 	a->v = NULL;
 	a->n = 0;
@@ -476,7 +467,7 @@ static struct import_ipset *ipset_find(struct import *im, const char *name)
 }
 
 /* The policy's index for kernel set @s, declaring it on first use. */
-static int policy_set_index(struct import *im, struct import_ipset *s, enum set_type t)
+static int import_set_index(struct import *im, struct import_ipset *s, enum set_type t)
 {
 	struct policy_set *g;
 	size_t i;
@@ -543,7 +534,7 @@ static enum conj resolve_sets(struct import *im, const struct ipt_rule *r, uint8
 			snprintf(why, len, "more than %d set matches in one rule", POLICY_MAX_SETM);
 			return CONJ_UNREP;
 		}
-		sm->set = policy_set_index(im, s, (enum set_type)type);
+		sm->set = import_set_index(im, s, (enum set_type)type);
 		if (sm->set < 0) {
 			snprintf(why, len, "out of memory");
 			return CONJ_UNREP;
@@ -848,7 +839,7 @@ static bool rule_match(struct walk *w, size_t ri, struct imatch *x)
 	}
 	x->m.family = w->rs->family;
 	if (resolve_sets(w->im, r, w->rs->family, &x->m, why, sizeof(why)) != CONJ_OK) {
-		match_release(&x->m);
+		policy_rule_free(&x->m);
 		tell(w, ri, "%s", why);
 		return false;
 	}
@@ -880,7 +871,7 @@ static enum conj after_return(struct alts *ctx, const struct policy_rule *m, cha
 			k = match_and(&x, &neg.v[j], why, len);
 			if (k == CONJ_OK && next.n < MAX_ALTS && alts_push(&next, &x) == 0)
 				continue;
-			match_release(&x.m);
+			policy_rule_free(&x.m);
 			if (k == CONJ_UNREP || k == CONJ_OK) {
 				if (k == CONJ_OK)
 					snprintf(why, len, "RETURNs split the chain into more than %d cases", MAX_ALTS);
@@ -925,7 +916,7 @@ static enum conj under_context(const struct alts *ctx, const struct imatch *own,
 		}
 		if (c == CONJ_OK && alts_push(out, &x) == 0)
 			continue;
-		match_release(&x.m);
+		policy_rule_free(&x.m);
 		if (c == CONJ_OK)
 			goto oom;
 		if (c == CONJ_UNREP) {
@@ -1214,7 +1205,7 @@ static int walk_rule(struct walk *w, size_t ri, const struct ipt_chain *ch, stru
 		      emit(w, &cases.v[i], chain_action((int)r->target), r->line, "");
 out:
 	alts_free(&cases);
-	match_release(&own.m);
+	policy_rule_free(&own.m);
 	return ret;
 }
 
@@ -1674,7 +1665,7 @@ static int merge_field(struct import *im, int f, size_t set_min)
 			free(im->origin[i]);
 			im->origin[i] = strdup(origin);
 			for (size_t k = i + 1; k < j; k++) {
-				match_release(&pol->rules[k]);
+				policy_rule_free(&pol->rules[k]);
 				free(im->origin[k]);
 			}
 			if (!im->origin[i] || (ma->n >= set_min && set_min && new_set(im, r, ma) < 0))

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "ipt.h"
+#include "vocab.h"
 
 #define MAX_WORDS 256
 
@@ -70,43 +71,6 @@ static void why(struct ipt_rule *r, const char *fmt, ...)
 
 /* --- match values ------------------------------------------------------ */
 
-/* "10.0.0.0/8", "10.0.0.0/255.0.0.0", "2001:db8::/32", "10.0.0.1". */
-static int parse_prefix(const char *s, uint8_t family, struct policy_prefix *p)
-{
-	char buf[INET6_ADDRSTRLEN + INET_ADDRSTRLEN + 2], *slash, *end;
-	unsigned int bits = family == AF_INET ? 32 : 128;
-	unsigned long plen = bits;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	memset(p, 0, sizeof(*p));
-	p->family = family;
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(family, buf, p->addr.b) != 1)
-		return -1;
-	if (slash && family == AF_INET && strchr(slash, '.')) {
-		struct in_addr m;
-		uint32_t v;
-
-		if (inet_pton(AF_INET, slash, &m) != 1)
-			return -1;
-		v = ntohl(m.s_addr);
-		if (v & (~v >> 1))	/* not a contiguous mask */
-			return -1;
-		plen = (unsigned long)__builtin_popcount(v);
-	} else if (slash) {
-		plen = strtoul(slash, &end, 10);
-		if (*end || !*slash || plen > bits)
-			return -1;
-	}
-	p->plen = (uint8_t)plen;
-	set_addr_mask(&p->addr, p->plen);
-	return 0;
-}
-
 /* The start of a list match (-s, --dports, ...): refused when the field
  * is matched already, else marked present. Copies @v into @buf. */
 static bool list_begin(struct ipt_rule *r, bool *present, bool *neg_out, const char *opt,
@@ -139,7 +103,7 @@ static int parse_addrs(struct ipt_rule *r, struct match_addr *m, const char *opt
 		if (!g)
 			return -1;
 		m->pfx = g;
-		if (parse_prefix(tok, family, &m->pfx[m->n]) < 0) {
+		if (vocab_prefix(tok, family, &m->pfx[m->n]) < 0) {
 			why(r, "%s '%s' is not an %s address or prefix (host names are not resolved)",
 			    opt, tok, family == AF_INET ? "IPv4" : "IPv6");
 			return 0;
@@ -151,10 +115,9 @@ static int parse_addrs(struct ipt_rule *r, struct match_addr *m, const char *opt
 
 static int parse_port(const char *s, uint16_t *out)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	unsigned long v;
 
-	if (*end || !*s || v > 65535)
+	if (vocab_uint(s, 65535, &v) < 0)
 		return -1;
 	*out = (uint16_t)v;
 	return 0;
@@ -195,36 +158,21 @@ static int parse_ports(struct ipt_rule *r, struct match_ports *m, const char *op
 	return 0;
 }
 
-static const struct { const char *name; int num; } proto_names[] = {
-	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "icmp", IPPROTO_ICMP },
-	{ "ipv6-icmp", IPPROTO_ICMPV6 }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
-	{ "udplite", IPPROTO_UDPLITE }, { "dccp", IPPROTO_DCCP }, { "gre", IPPROTO_GRE },
-	{ "esp", IPPROTO_ESP }, { "ah", IPPROTO_AH }, { "all", -1 },
-};
-
 static void parse_proto(struct ipt_rule *r, const char *v, bool neg, uint8_t family)
 {
-	char *end;
-	unsigned long num;
-	size_t k;
-
 	if (neg) {
 		why(r, "'! -p' (every protocol but one) has no equivalent in the policy");
 		return;
 	}
-	for (k = 0; k < sizeof(proto_names) / sizeof(proto_names[0]); k++)
-		if (strcmp(v, proto_names[k].name) == 0)
-			break;
-	if (k < sizeof(proto_names) / sizeof(proto_names[0])) {
-		r->m.proto = proto_names[k].num;
-	} else {
-		num = strtoul(v, &end, 10);
-		if (*end || !*v || num > 255) {
-			why(r, "unknown protocol '%s'", v);
-			return;
-		}
-		r->m.proto = num == 0 ? -1 : (int)num;
+	/* iptables' "all" (and 0) is any protocol; the rest are the policy's
+	 * names and numbers. */
+	r->m.proto = strcmp(v, "all") == 0 ? 0 : vocab_proto_parse(v, NULL);
+	if (r->m.proto < 0) {
+		why(r, "unknown protocol '%s'", v);
+		return;
 	}
+	if (r->m.proto == 0)
+		r->m.proto = -1;
 	if (r->m.proto == (family == AF_INET ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
 		why(r, "-p %s in an %s ruleset never matches", v, family == AF_INET ? "IPv4" : "IPv6");
 }
@@ -249,22 +197,11 @@ static void parse_iface(struct ipt_rule *r, struct match_iface *m, const char *o
 	strcpy(m->name, v);
 }
 
-static const struct { const char *name; int v4, v6; } icmp_names[] = {
-	{ "echo-reply", 0, 129 }, { "pong", 0, -1 }, { "destination-unreachable", 3, 1 },
-	{ "echo-request", 8, 128 }, { "ping", 8, -1 }, { "time-exceeded", 11, 3 },
-	{ "parameter-problem", 12, 4 }, { "packet-too-big", -1, 2 }, { "redirect", 5, 137 },
-	{ "router-advertisement", 9, 134 }, { "router-solicitation", 10, 133 },
-	{ "neighbour-solicitation", -1, 135 }, { "neighbor-solicitation", -1, 135 },
-	{ "neighbour-advertisement", -1, 136 }, { "neighbor-advertisement", -1, 136 },
-	{ "source-quench", 4, -1 }, { "timestamp-request", 13, -1 }, { "timestamp-reply", 14, -1 },
-};
-
 /* "8", "8/0", "echo-request", "any". */
 static void parse_icmp(struct ipt_rule *r, const char *opt, const char *v, bool neg, uint8_t family)
 {
 	char buf[64], *slash, *end;
 	long type = -1, code = -1;
-	size_t k;
 
 	if (neg) {
 		why(r, "'! %s' has no equivalent in the policy", opt);
@@ -276,9 +213,7 @@ static void parse_icmp(struct ipt_rule *r, const char *opt, const char *v, bool 
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
-	for (k = 0; k < sizeof(icmp_names) / sizeof(icmp_names[0]); k++)
-		if (strcmp(buf, icmp_names[k].name) == 0)
-			type = family == AF_INET ? icmp_names[k].v4 : icmp_names[k].v6;
+	type = vocab_icmp_type(buf, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (type < 0) {
 		type = strtol(buf, &end, 10);
 		if (*end || !*buf || type < 0 || type > 255) {
@@ -594,8 +529,8 @@ static int add_rule(struct ipt_ruleset *rs, char **w, int n, unsigned int line, 
 	return 0;
 }
 
-/* Without a "# Generated by ip6tables-save" line, an IPv6 address anywhere
- * says the file is ip6tables-save output. */
+/* The family a line says the file is: the "# Generated by ip6tables-save"
+ * (or iptables-save) comment, else @seen, the family found so far. */
 static uint8_t guess_family(const char *line, uint8_t seen)
 {
 	if (seen)

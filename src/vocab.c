@@ -82,6 +82,10 @@ static const struct { const char *name; int v4, v6; } icmp_names[] = {
 	{ "redirect", 5, 137 }, { "router-advertisement", 9, 134 },
 	{ "router-solicitation", 10, 133 }, { "neighbour-solicitation", -1, 135 },
 	{ "neighbour-advertisement", -1, 136 },
+	/* What iptables and ip6tables also print or accept. */
+	{ "pong", 0, -1 }, { "ping", 8, -1 }, { "neighbor-solicitation", -1, 135 },
+	{ "neighbor-advertisement", -1, 136 }, { "source-quench", 4, -1 },
+	{ "timestamp-request", 13, -1 }, { "timestamp-reply", 14, -1 },
 };
 
 int vocab_icmp_type(const char *name, int proto)
