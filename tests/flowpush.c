@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "resolve.h"
+
 #define TICK_MS 100
 #define UDP_PUSH_S 60
 
@@ -40,19 +42,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int resolve(const char *host, const char *port, int type, struct sockaddr_storage *ss,
-		   socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICHOST }, *res;
-
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
 }
 
 static int listener(int type, const char *port)

@@ -24,23 +24,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "resolve.h"
+
 #include "rawpkt.h"
 
 static int timeout_ms = 1500;
 static const char *bind_src;
 static size_t dstopts_len;
-
-static int resolve(const char *host, const char *port, int type, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICHOST }, *res;
-
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
 
 static int client_socket(int family, int type)
 {

@@ -49,8 +49,7 @@ accept proto icmp icmp-type echo-request
 accept proto icmpv6 icmp-type 128
 default drop
 CONF
-ip netns exec "$NS_S" "$TOOLS/flowpush" sink 7000 >"$WORK/sink.log" 2>&1 &
-vd_pids="$vd_pids $!"
+vd_spawn "$NS_S" "$WORK/sink.log" serving "$TOOLS/flowpush" sink 7000
 vd_start "$WORK/soak.conf"
 
 flood() {

@@ -128,25 +128,18 @@ setup() {
 
 # start_consumer [VERDICT [WRAPPER...]]: the row's consumer on CPU 1.
 start_consumer() {
-	local verdict=${1:-accept} i
+	local verdict=${1:-accept}
 	shift 2>/dev/null
 	[ -n "$CONS_KIND" ] || return 0
 	CONS_LOG=$WORK/consumer.log
-	: >"$CONS_LOG"
 	if [ "$CONS_KIND" = loop ]; then
-		ip netns exec "$NS_F" taskset -c 1 "$@" "$BENCH/nfq_loop" -q 0 -v "$verdict" >"$CONS_LOG" 2>&1 &
+		SPAWN_TRIES=600 vd_spawn "$NS_F" "$CONS_LOG" ": ready" taskset -c 1 "$@" \
+			"$BENCH/nfq_loop" -q 0 -v "$verdict"
 	else
-		ip netns exec "$NS_F" taskset -c 1 "$@" "$VERDICTD" -c "$WORK/bench.conf" \
-			--transport "$TRANSPORT" --control none >"$CONS_LOG" 2>&1 &
+		SPAWN_TRIES=600 vd_spawn "$NS_F" "$CONS_LOG" ": ready" taskset -c 1 "$@" \
+			"$VERDICTD" -c "$WORK/bench.conf" --transport "$TRANSPORT" --control none
 	fi
-	CONS_PID=$!
-	vd_pids="$vd_pids $CONS_PID"
-	for i in $(seq 600); do
-		grep -q -e ": ready" -e "nfq_loop: ready" "$CONS_LOG" && return 0
-		sleep 0.1
-	done
-	echo "consumer $CONS_KIND did not start:"; cat "$CONS_LOG"
-	exit 1
+	CONS_PID=$BG_PID
 }
 
 stop_consumer() {

@@ -39,22 +39,15 @@ start_consumer() {
 	local kind=$1 verdict=$2 i
 	shift 2
 	CONS_LOG=$WORK/consumer.log
-	: >"$CONS_LOG"
 	if [ "$kind" = loop ]; then
-		ip netns exec "$NS_F" taskset -c 1 "$@" "$BENCH/nfq_loop" -q 0 -v "$verdict" >"$CONS_LOG" 2>&1 &
+		SPAWN_TRIES=300 vd_spawn "$NS_F" "$CONS_LOG" ": ready" taskset -c 1 "$@" \
+			"$BENCH/nfq_loop" -q 0 -v "$verdict"
 	else
 		printf 'queue 0\nrcvbuf 512M\nbatch %s\ndefault %s\n' "$BATCH" "$verdict" >"$WORK/bench.conf"
-		ip netns exec "$NS_F" taskset -c 1 "$@" "$VERDICTD" -c "$WORK/bench.conf" \
-			--transport "$kind" >"$CONS_LOG" 2>&1 &
+		SPAWN_TRIES=300 vd_spawn "$NS_F" "$CONS_LOG" ": ready" taskset -c 1 "$@" \
+			"$VERDICTD" -c "$WORK/bench.conf" --transport "$kind"
 	fi
-	CONS_PID=$!
-	vd_pids="$vd_pids $CONS_PID"
-	for i in $(seq 300); do
-		grep -q -e ": ready" -e "nfq_loop: ready" "$CONS_LOG" && return 0
-		sleep 0.1
-	done
-	echo "consumer $kind did not start:"; cat "$CONS_LOG"
-	exit 1
+	CONS_PID=$BG_PID
 }
 
 stop_consumer() {

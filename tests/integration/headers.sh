@@ -238,15 +238,8 @@ ref_open6() { echo "-A FORWARD -d fd00:9::3 -j ACCEPT"; ref_allow6; }
 
 # capture IFACE OUT: the sink's capture, started and ready; CAP_PID.
 capture() {
-	ip netns exec "$NS_S" "$HDRPKT" recv "$1" >"$2" 2>&1 &
-	CAP_PID=$!
-	vd_pids="$vd_pids $CAP_PID"
-	local i
-	for i in $(seq 50); do
-		grep -q listening "$2" && return 0
-		sleep 0.1
-	done
-	echo "# capture on $1 did not start"; exit 99
+	vd_spawn "$NS_S" "$2" listening "$HDRPKT" recv "$1"
+	CAP_PID=$BG_PID
 }
 
 # compare LIST REF VD ONERR: one line per disagreement, then a summary

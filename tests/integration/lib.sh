@@ -171,15 +171,25 @@ vd_rules() {
 
 # vd_serve PORTS: echo server in the server namespace.
 vd_serve() {
-	# Not through in_s: $! must be the server's own PID.
-	ip netns exec "$NS_S" "$PROBE" serve "$1" >"$WORK/serve.log" 2>&1 &
-	vd_pids="$vd_pids $!"
-	local i
-	for i in $(seq 50); do
-		grep -q serving "$WORK/serve.log" && return 0
+	vd_spawn "$NS_S" "$WORK/serve.log" serving "$PROBE" serve "$1"
+}
+
+# vd_spawn NS LOG PATTERN CMD...: CMD in namespace NS in the background
+# (not through a shell function: BG_PID is the command's own PID, killed
+# at cleanup), its output in LOG; waits for a line matching PATTERN, for
+# SPAWN_TRIES tenths of a second (default 100).
+vd_spawn() {
+	local ns=$1 log=$2 pat=$3 i
+	shift 3
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	BG_PID=$!
+	vd_pids="$vd_pids $BG_PID"
+	for i in $(seq "${SPAWN_TRIES:-100}"); do
+		grep -q -e "$pat" "$log" && return 0
+		kill -0 "$BG_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# server did not start"; cat "$WORK/serve.log"
+	echo "# $* did not start:"; sed 's/^/#   /' "$log"
 	exit 99
 }
 

@@ -18,13 +18,7 @@ CONF
 
 # push_server PORT: flowpush serve in the server namespace.
 push_server() {
-	ip netns exec "$NS_S" "$FLOWPUSH" serve "$1" >"$WORK/push$1.log" 2>&1 &
-	vd_pids="$vd_pids $!"
-	for i in $(seq 50); do
-		grep -q serving "$WORK/push$1.log" && return 0
-		sleep 0.1
-	done
-	echo "# flowpush did not start"; exit 99
+	vd_spawn "$NS_S" "$WORK/push$1.log" serving "$FLOWPUSH" serve "$1"
 }
 
 # flows TAG SECONDS: one TCP and one UDP flow each way of IPv4/IPv6 to

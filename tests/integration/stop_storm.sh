@@ -15,12 +15,7 @@ queue 0
 accept proto tcp dport 7000
 default drop
 CONF
-ip netns exec "$NS_S" "$FLOWPUSH" sink 7000 >"$WORK/sink.log" 2>&1 &
-vd_pids="$vd_pids $!"
-for i in $(seq 50); do
-	grep -q serving "$WORK/sink.log" && break
-	sleep 0.1
-done
+vd_spawn "$NS_S" "$WORK/sink.log" serving "$FLOWPUSH" sink 7000
 
 # listen_drops: SYNs the server itself dropped (its listen queue was full):
 # not the firewall's doing.
