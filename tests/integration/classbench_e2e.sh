@@ -9,11 +9,9 @@
 # link records which headers arrived. Both must deliver exactly the headers
 # whose first matching ClassBench rule accepts (tests/cbtool scan).
 #
-# Topology (addresses in 100.64.0.0/10; headers touching it are skipped,
-# as are martians the kernel drops before any rule, and ICMP, whose random
-# types are not valid ICMP):
-#   C c0 --- f0 F f1 --- s0 S
-#   C c1 --- i0 I i1 --- s1 S
+# Topology: lib.sh's vd_topology_pair (addresses in 10.0.0.0/16: headers
+# touching it are skipped, as are martians the kernel drops before any
+# rule, and ICMP, whose random types are not valid ICMP).
 . "$(dirname "$0")/lib.sh"
 
 CBTOOL=$(cd "$builddir" && pwd)/tests/cbtool
@@ -26,60 +24,20 @@ if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 	echo "# CLASSBENCH_DIR not set or absent; not run"
 	exit 77
 fi
-NS_I=vd$$i
-vd_extra_ns=$NS_I
-
-ip netns add "$NS_C" && ip netns add "$NS_F" && ip netns add "$NS_S" && ip netns add "$NS_I" || exit 99
-ip -n "$NS_C" link add c0 type veth peer name f0 netns "$NS_F" || exit 99
-ip -n "$NS_C" link add c1 type veth peer name i0 netns "$NS_I" || exit 99
-ip -n "$NS_S" link add s0 type veth peer name f1 netns "$NS_F" || exit 99
-ip -n "$NS_S" link add s1 type veth peer name i1 netns "$NS_I" || exit 99
-ip -n "$NS_C" addr add 100.64.1.2/30 dev c0
-ip -n "$NS_F" addr add 100.64.1.1/30 dev f0
-ip -n "$NS_F" addr add 100.64.2.1/30 dev f1
-ip -n "$NS_S" addr add 100.64.2.2/30 dev s0
-ip -n "$NS_C" addr add 100.64.3.2/30 dev c1
-ip -n "$NS_I" addr add 100.64.3.1/30 dev i0
-ip -n "$NS_I" addr add 100.64.4.1/30 dev i1
-ip -n "$NS_S" addr add 100.64.4.2/30 dev s1
-for ns in "$NS_C" "$NS_F" "$NS_S" "$NS_I"; do
-	ip -n "$ns" link set lo up
-	for l in $(ip -n "$ns" -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }'); do
-		ip -n "$ns" link set "$l" up
-	done
-done
-for ns in "$NS_F" "$NS_I"; do
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 >/dev/null
-	for l in f0 f1 i0 i1; do
-		ip netns exec "$ns" sysctl -qw net.ipv4.conf.$l.rp_filter=0 >/dev/null 2>&1
-	done
-done
-ip -n "$NS_F" route add default via 100.64.2.2
-ip -n "$NS_I" route add default via 100.64.4.2
-ip netns exec "$NS_F" ping -c 1 -W 2 100.64.2.2 >/dev/null 2>&1
-ip netns exec "$NS_I" ping -c 1 -W 2 100.64.4.2 >/dev/null 2>&1
-MAC_F=$(ip -n "$NS_F" -o link show f0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-MAC_I=$(ip -n "$NS_I" -o link show i0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+vd_topology_pair
 
 # hdrs TRACE: the headers a router forwards at all, then an even sample.
 hdrs() {
 	awk 'function bad(a,  o1, o2) { o1 = int(a / 16777216); o2 = int(a / 65536) % 256
-		return o1 == 0 || o1 == 127 || o1 >= 224 || (o1 == 100 && o2 >= 64 && o2 < 128) }
+		return o1 == 0 || o1 == 127 || o1 >= 224 || (o1 == 10 && o2 == 0) }
 	     !bad($1) && !bad($2) && $5 != 1 && $5 != 58' "$1" > "$WORK/usable"
 	"$CBTOOL" sample "$WORK/usable" "$SAMPLE"
 }
 
 # capture IFACE OUT: the sink's capture, started and ready.
 capture() {
-	ip netns exec "$NS_S" "$CBPKT" recv "$1" 6 >"$2" 2>&1 &
-	vd_pids="$vd_pids $!"
-	CAP_PID=$!
-	for i in $(seq 50); do
-		grep -q listening "$2" && return 0
-		sleep 0.1
-	done
-	echo "# capture on $1 did not start"; exit 99
+	vd_spawn "$NS_S" "$2" listening "$CBPKT" recv "$1" 6
+	CAP_PID=$BG_PID
 }
 
 for name in $SETS; do

@@ -41,54 +41,11 @@ REF6=ip6tables-legacy
 SEEDS=${HDR_SEEDS:-1 2 3}
 N=${HDR_N:-1200}
 RANGE=128
-NS_I=vd$$i
-vd_extra_ns=$NS_I
 for tool in "$REF4-restore" "$REF6-restore" "$HDRPKT"; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $TEST needs $tool"; exit 77; }
 done
 
-ip netns add "$NS_C" && ip netns add "$NS_F" && ip netns add "$NS_S" && ip netns add "$NS_I" || exit 99
-ip -n "$NS_C" link add c0 type veth peer name f0 netns "$NS_F" || exit 99
-ip -n "$NS_C" link add c1 type veth peer name i0 netns "$NS_I" || exit 99
-ip -n "$NS_S" link add s0 type veth peer name f1 netns "$NS_F" || exit 99
-ip -n "$NS_S" link add s1 type veth peer name i1 netns "$NS_I" || exit 99
-addr() { ip -n "$1" addr add "$2" dev "$3" ${4:+nodad}; }
-addr "$NS_C" 10.0.1.2/24 c0; addr "$NS_C" fd00:1::2/64 c0 6
-addr "$NS_F" 10.0.1.1/24 f0; addr "$NS_F" fd00:1::1/64 f0 6
-addr "$NS_F" 10.0.2.1/24 f1; addr "$NS_F" fd00:2::1/64 f1 6
-addr "$NS_S" 10.0.2.2/24 s0; addr "$NS_S" fd00:2::2/64 s0 6
-addr "$NS_C" 10.0.3.2/24 c1; addr "$NS_C" fd00:3::2/64 c1 6
-addr "$NS_I" 10.0.3.1/24 i0; addr "$NS_I" fd00:3::1/64 i0 6
-addr "$NS_I" 10.0.4.1/24 i1; addr "$NS_I" fd00:4::1/64 i1 6
-addr "$NS_S" 10.0.4.2/24 s1; addr "$NS_S" fd00:4::2/64 s1 6
-for ns in "$NS_C" "$NS_F" "$NS_S" "$NS_I"; do
-	ip -n "$ns" link set lo up
-done
-for l in c0 c1; do ip -n "$NS_C" link set $l mtu 9000 up; done
-for l in s0 s1; do ip -n "$NS_S" link set $l mtu 9000 up; done
-for l in f0 f1; do ip -n "$NS_F" link set $l mtu 9000 up; done
-for l in i0 i1; do ip -n "$NS_I" link set $l mtu 9000 up; done
-# fw NS UP DOWN NET4 NET6: forwarding, routes to the destinations and back
-# to the sources, no reverse path filter.
-fw() {
-	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv4.conf."$2".rp_filter=0 net.ipv4.conf."$3".rp_filter=0 >/dev/null
-	ip -n "$1" route add 10.9.0.0/16 via "10.0.$4.2"
-	ip -n "$1" -6 route add fd00:9::/64 via "fd00:$4::2"
-	ip -n "$1" route add 10.1.0.0/16 via "10.0.$(($4 - 1)).2"
-	ip -n "$1" -6 route add fd00:1:0:1::/64 via "fd00:$(($4 - 1))::2"
-	ip netns exec "$1" ping -c 1 -W 2 "10.0.$4.2" >/dev/null 2>&1
-	ip netns exec "$1" ping -6 -c 1 -W 2 "fd00:$4::2" >/dev/null 2>&1
-	# Keep the sink's address resolved for the whole run.
-	ip -n "$1" neigh replace "10.0.$4.2" lladdr "$(mac "$NS_S" s$(($4 / 2 - 1)))" dev "$3" nud permanent
-	ip -n "$1" -6 neigh replace "fd00:$4::2" lladdr "$(mac "$NS_S" s$(($4 / 2 - 1)))" dev "$3" nud permanent
-}
-mac() { ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
-fw "$NS_F" f0 f1 2
-fw "$NS_I" i0 i1 4
-MAC_F=$(mac "$NS_F" f0)
-MAC_I=$(mac "$NS_I" i0)
+vd_topology_pair
 
 # The sets, the same in both firewalls.
 for ns in "$NS_F" "$NS_I"; do

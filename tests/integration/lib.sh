@@ -158,6 +158,53 @@ vd_topology() {
 	done
 }
 
+# vd_topology_pair: the same traffic through two firewalls, to compare
+# verdictd with the kernel's own rules of the same meaning:
+#
+#   client c0 -> f0 [NS_F: verdictd] f1 -> s0 \
+#   client c1 -> i0 [NS_I: reference rules] i1 -> s1  server (the sink)
+#
+# 10.0.1-4.0/24 and fd00:1-4::/64 on the four links, MTU 9000. Both
+# firewalls forward anything to the server (default routes, no reverse
+# path filter), whose addresses stay resolved. MAC_F and MAC_I are the
+# firewalls' client-side addresses, for raw frames (cbpkt, hdrpkt).
+vd_topology_pair() {
+	local ns l fw up down n
+	NS_I=vd$$i
+	vd_extra_ns="$vd_extra_ns $NS_I"
+	ip netns add "$NS_C" && ip netns add "$NS_F" && ip netns add "$NS_S" &&
+		ip netns add "$NS_I" || exit 99
+	ip -n "$NS_C" link add c0 type veth peer name f0 netns "$NS_F" || exit 99
+	ip -n "$NS_C" link add c1 type veth peer name i0 netns "$NS_I" || exit 99
+	ip -n "$NS_S" link add s0 type veth peer name f1 netns "$NS_F" || exit 99
+	ip -n "$NS_S" link add s1 type veth peer name i1 netns "$NS_I" || exit 99
+	for l in "$NS_C c0 1.2 1::2" "$NS_F f0 1.1 1::1" "$NS_F f1 2.1 2::1" "$NS_S s0 2.2 2::2" \
+		 "$NS_C c1 3.2 3::2" "$NS_I i0 3.1 3::1" "$NS_I i1 4.1 4::1" "$NS_S s1 4.2 4::2"; do
+		set -- $l
+		ip -n "$1" addr add "10.0.$3/24" dev "$2"
+		ip -n "$1" addr add "fd00:$4/64" dev "$2" nodad
+		ip -n "$1" link set "$2" mtu 9000 up
+	done
+	for ns in "$NS_C" "$NS_F" "$NS_S" "$NS_I"; do
+		ip -n "$ns" link set lo up
+	done
+	for fw in "$NS_F f0 f1 2 s0" "$NS_I i0 i1 4 s1"; do
+		set -- $fw
+		ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+			net.ipv4.conf."$2".rp_filter=0 net.ipv4.conf."$3".rp_filter=0 >/dev/null
+		ip -n "$1" route add default via "10.0.$4.2"
+		ip -n "$1" -6 route add default via "fd00:$4::2"
+		ip -n "$1" neigh replace "10.0.$4.2" lladdr "$(vd_mac "$NS_S" "$5")" dev "$3" nud permanent
+		ip -n "$1" -6 neigh replace "fd00:$4::2" lladdr "$(vd_mac "$NS_S" "$5")" dev "$3" nud permanent
+	done
+	MAC_F=$(vd_mac "$NS_F" f0)
+	MAC_I=$(vd_mac "$NS_I" i0)
+}
+
+# vd_mac NS IFACE: the interface's Ethernet address.
+vd_mac() { ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+
 # vd_rules [SUFFIX]: the shipped fixed rule set (rules/verdictd-ipv4SUFFIX.rules
 # and the IPv6 one) into the firewall namespace.
 vd_rules() {
