@@ -153,9 +153,11 @@ bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *
 bool policy_set_matches(const struct match_set *m, const struct policy_sets *sets,
 			const struct pkt *p);
 
-/* Resolves interface names to indexes (0 when the interface is absent, so
- * a positive match on it matches nothing until the next load). */
-void policy_resolve_ifaces(struct policy *pol);
+/* Resolves interface names to indexes (0 while an interface is absent, so
+ * a positive match on it matches nothing until it appears). Safe while
+ * workers read the policy: the indexes are written atomically. Returns how
+ * many matches changed. */
+size_t policy_resolve_ifaces(struct policy *pol);
 
 /* Frees what a rule holds (its address and port lists), not the rule. */
 void policy_rule_free(struct policy_rule *r);

@@ -109,11 +109,16 @@ bool policy_set_matches(const struct match_set *m, const struct policy_sets *set
 	return policy_set_has(sets->set[m->set], m, p) != m->neg;
 }
 
+/* The index is read while the daemon's main thread may rewrite it (links
+ * come and go: ifwatch.c): a relaxed atomic load, a plain load on x86. */
 static bool match_iface(const struct match_iface *m, uint32_t ifindex)
 {
+	uint32_t want;
+
 	if (!m->present)
 		return true;
-	return (m->ifindex != 0 && m->ifindex == ifindex) != m->neg;
+	want = __atomic_load_n(&m->ifindex, __ATOMIC_RELAXED);
+	return (want != 0 && want == ifindex) != m->neg;
 }
 
 bool policy_rule_matches(const struct policy_rule *r, const struct policy_sets *sets,
@@ -287,20 +292,27 @@ void policy_eval(const struct policy *pol, const struct policy_sets *sets,
 	v->rule = -1;
 }
 
-static void resolve_iface(struct match_iface *m)
+/* Returns whether the index changed. */
+static bool resolve_iface(struct match_iface *m)
 {
-	if (m->present)
-		m->ifindex = if_nametoindex(m->name);
+	uint32_t now, was;
+
+	if (!m->present)
+		return false;
+	now = if_nametoindex(m->name);
+	was = __atomic_exchange_n(&m->ifindex, now, __ATOMIC_RELAXED);
+	return now != was;
 }
 
-void policy_resolve_ifaces(struct policy *pol)
+size_t policy_resolve_ifaces(struct policy *pol)
 {
-	size_t i;
+	size_t i, changed = 0;
 
 	for (i = 0; i < pol->nrules; i++) {
-		resolve_iface(&pol->rules[i].iif);
-		resolve_iface(&pol->rules[i].oif);
+		changed += resolve_iface(&pol->rules[i].iif);
+		changed += resolve_iface(&pol->rules[i].oif);
 	}
+	return changed;
 }
 
 void policy_rule_free(struct policy_rule *r)

@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "control.h"
+#include "ifwatch.h"
 #include "log.h"
 #include "rules.h"
 #include "set_kernel.h"
@@ -188,31 +189,59 @@ static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 	}
 }
 
-/* Waits for signals (SIGUSR1 logs counters, SIGTERM/SIGINT stop) and
- * control socket clients. */
-static void run_until_signal(int sfd, struct worker *const *w, size_t n, struct control *ctl,
-			     const struct trace_ctx *t)
+/* The daemon's resources, released in one place whatever was set up. */
+struct daemon {
+	struct policy_sets sets;
+	struct classifier *cls;
+	struct worker **w;
+	size_t nw;			/* workers opened */
+	struct control ctl;
+	struct ifwatch *iw;		/* NULL: interfaces are not followed */
+	int sfd, stop_fd;
+	atomic_bool stop;
+};
+
+/* Link events: the policy's interface names looked up again. */
+static void daemon_links(struct daemon *d, struct conf *c)
+{
+	int changed = ifwatch_read(d->iw, &c->policy);
+
+	if (changed < 0)
+		log_warn("reading link events: %s", strerror(errno));
+	else if (changed > 0)
+		log_info("interfaces came or went: %d interface match%s of the policy now %s",
+			 changed, changed == 1 ? "" : "es", changed == 1 ? "resolves anew" : "resolve anew");
+}
+
+/* Waits for signals (SIGUSR1 logs counters, SIGTERM/SIGINT stop), control
+ * socket clients and link events. */
+static void run_until_signal(struct daemon *d, struct conf *c, const struct trace_ctx *t)
 {
 	struct signalfd_siginfo si;
 
 	for (;;) {
-		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { ctl->fd, POLLIN, 0 } };
+		struct pollfd pfd[3] = {
+			{ d->sfd, POLLIN, 0 }, { d->ctl.fd, POLLIN, 0 },
+			{ d->iw ? ifwatch_fd(d->iw) : -1, POLLIN, 0 },
+		};
 		ssize_t r;
 
-		if (poll(pfd, ctl->fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			return;
 		if (pfd[1].revents & POLLIN)
-			control_serve(ctl, t);
+			control_serve(&d->ctl, t);
+		if (pfd[2].revents & POLLIN)
+			daemon_links(d, c);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		r = read(sfd, &si, sizeof(si));
+		r = read(d->sfd, &si, sizeof(si));
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r != (ssize_t)sizeof(si))
 			return;
 		if (si.ssi_signo == SIGUSR1)
-			log_stats(w, n, false);
+			log_stats(d->w, d->nw, false);
 		else if (si.ssi_signo == SIGHUP)
 			log_warn("SIGHUP: reloading is not supported yet; restart to apply changes");
 		else {
@@ -231,17 +260,6 @@ static size_t total_members(const struct policy_sets *sets)
 	return sum;
 }
 
-/* The daemon's resources, released in one place whatever was set up. */
-struct daemon {
-	struct policy_sets sets;
-	struct classifier *cls;
-	struct worker **w;
-	size_t nw;			/* workers opened */
-	struct control ctl;
-	int sfd, stop_fd;
-	atomic_bool stop;
-};
-
 /* Loads the sets, compiles the policy and chooses the transport. */
 static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 {
@@ -255,6 +273,10 @@ static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 		log_err("%s", err);
 		return -1;
 	}
+	/* Follow links from before the names are looked up, so that none
+	 * that appears in between is missed. */
+	if (!(d->iw = ifwatch_open(err, sizeof(err))))
+		log_warn("%s", err);
 	policy_resolve_ifaces(&c->policy);
 	conf_warn_ifaces(c, stderr);
 	if (!(d->cls = classify_build(&c->policy))) {
@@ -363,6 +385,7 @@ static void daemon_close(struct daemon *d)
 		close(d->sfd);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);
+	ifwatch_close(d->iw);
 	classify_free(d->cls);
 	set_kernel_free_all(&d->sets);
 }
@@ -383,7 +406,7 @@ static int run_daemon(struct conf *c, const char *control_path)
 		 c->policy.nrules, d.sets.n, total_members(&d.sets), policy_action_name(c->policy.dflt),
 		 c->mark_mask, c->fail_open ? ", fail-open" : "");
 	tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", d.cls, &d.sets, 0 };
-	run_until_signal(d.sfd, d.w, d.nw, &d.ctl, &tctx);
+	run_until_signal(&d, c, &tctx);
 	ret = 0;
 out:
 	daemon_close(&d);
