@@ -5,8 +5,11 @@
  *       the rule the live policy and the daemon's own copies of the sets
  *       give HEADER (tracer format, see trace.h); HOOK is a number, 0 for
  *       the header's own "hook NAME" or none
+ *   reload              ->  "ok WHAT" | "error WHY"
+ *       the configuration read again and swapped in; WHY holds every
+ *       file:line:col message, separated by tabs (one reply line)
  *   ping                ->  "ok verdictd VERSION"
- * verdictctl trace is the client. */
+ * verdictctl trace and verdictctl reload are the clients. */
 #ifndef VD_CONTROL_H
 #define VD_CONTROL_H
 
@@ -25,9 +28,19 @@ struct control {
  * (returns 1, with why in @err); -1 on other errors; 0 when listening. */
 int control_open(struct control *ctl, const char *path, char *err, size_t len);
 
+#define CONTROL_REPLY_MAX 8192
+
+/* What the daemon answers with. */
+struct control_handlers {
+	const struct trace_ctx *trace;
+	/* Reloads; 0 or -1, with a one-line message (tabs between lines). */
+	int (*reload)(void *arg, char *msg, size_t len);
+	void *arg;
+};
+
 /* Accepts one client and answers its requests until it closes (or stays
  * silent for a second: the signals wait meanwhile). */
-void control_serve(struct control *ctl, const struct trace_ctx *t);
+void control_serve(struct control *ctl, const struct control_handlers *h);
 
 void control_close(struct control *ctl);
 

@@ -11,18 +11,18 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "gen.h"
 #include "policy.h"
 #include "transport.h"
 
 struct worker;
 
-/* One worker's part: its queue, and what it judges with (read-only while
- * it runs). */
+/* One worker's part: its queue, and where it finds what it judges with. */
 struct worker_setup {
 	uint16_t queue;
 	int cpu;			/* -1: no affinity */
-	const struct policy_sets *sets;
-	const struct classifier *cls;	/* compiled from the configuration's policy */
+	struct gen_slot *slot;		/* the daemon's current generation */
+	struct gen_reader *rd;		/* this worker's announcement in it */
 	enum tp_kind kind;
 	int stop_fd;			/* readable: stop */
 	const atomic_bool *stop;	/* set with it, seen between batches */

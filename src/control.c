@@ -90,8 +90,9 @@ int control_open(struct control *ctl, const char *path, char *err, size_t len)
 	return 0;
 }
 
-static void answer(const struct trace_ctx *t, char *req, char *out, size_t len)
+static void answer(const struct control_handlers *h, char *req, char *out, size_t len)
 {
+	const struct trace_ctx *t = h->trace;
 	char res[480];
 	char *rest, *end;
 	long hook;
@@ -100,8 +101,15 @@ static void answer(const struct trace_ctx *t, char *req, char *out, size_t len)
 		snprintf(out, len, "ok verdictd %s\n", PACKAGE_VERSION);
 		return;
 	}
+	if (strcmp(req, "reload") == 0) {
+		char msg[CONTROL_REPLY_MAX - 16];
+		int r = h->reload(h->arg, msg, sizeof(msg));
+
+		snprintf(out, len, "%s %s\n", r < 0 ? "error" : "ok", msg);
+		return;
+	}
 	if (strncmp(req, "trace ", 6) != 0) {
-		snprintf(out, len, "error unknown request (trace HOOK HEADER, ping)\n");
+		snprintf(out, len, "error unknown request (trace HOOK HEADER, reload, ping)\n");
 		return;
 	}
 	hook = strtol(req + 6, &end, 10);
@@ -120,10 +128,10 @@ static void answer(const struct trace_ctx *t, char *req, char *out, size_t len)
 	}
 }
 
-void control_serve(struct control *ctl, const struct trace_ctx *t)
+void control_serve(struct control *ctl, const struct control_handlers *h)
 {
 	struct timeval tv = { 1, 0 };
-	char buf[4096], out[512];
+	char buf[4096], out[CONTROL_REPLY_MAX];
 	size_t have = 0;
 	int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -141,7 +149,7 @@ void control_serve(struct control *ctl, const struct trace_ctx *t)
 		buf[have] = '\0';
 		while ((nl = strchr(line, '\n'))) {
 			*nl = '\0';
-			answer(t, line, out, sizeof(out));
+			answer(h, line, out, sizeof(out));
 			if (send(fd, out, strlen(out), MSG_NOSIGNAL) < 0)
 				goto out;
 			line = nl + 1;

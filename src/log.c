@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -33,4 +34,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, n) < 0)
 		return;	/* nowhere left to report it */
+}
+
+void log_lines(enum log_level lvl, const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\t");
+
+		log_msg(lvl, "%.*s", (int)n, text);
+		text += n + (text[n] == '\t');
+	}
 }

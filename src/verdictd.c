@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "control.h"
+#include "gen.h"
 #include "ifwatch.h"
 #include "log.h"
 #include "rules.h"
@@ -191,8 +192,12 @@ static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 
 /* The daemon's resources, released in one place whatever was set up. */
 struct daemon {
-	struct policy_sets sets;
-	struct classifier *cls;
+	const struct options *opts;	/* the command line, applied again at a reload */
+	struct gen *gen;		/* what the workers judge with now */
+	struct gen_slot slot;		/* where it is published to them */
+	struct gen_reader *rd;		/* one announcement per worker */
+	struct gen_reader **rdp;
+	struct trace_ctx tctx;		/* the control socket's tracer: the current generation */
 	struct worker **w;
 	size_t nw;			/* workers opened */
 	struct control ctl;
@@ -201,10 +206,172 @@ struct daemon {
 	atomic_bool stop;
 };
 
-/* Link events: the policy's interface names looked up again. */
-static void daemon_links(struct daemon *d, struct conf *c)
+static size_t total_members(const struct policy_sets *sets)
 {
-	int changed = ifwatch_read(d->iw, &c->policy);
+	size_t i, sum = 0;
+
+	for (i = 0; i < sets->n; i++)
+		sum += set_count(sets->set[i]);
+	return sum;
+}
+
+static void gen_free(struct gen *g)
+{
+	if (!g)
+		return;
+	classify_free(g->cls);
+	set_kernel_free_all(&g->sets);
+	if (g->conf) {
+		conf_free(g->conf);
+		free(g->conf);
+	}
+	free(g);
+}
+
+/* A generation for @c (taken over): its sets loaded from the kernel, its
+ * interfaces looked up, its policy compiled. NULL with a sentence. */
+static struct gen *gen_build(struct conf *c, char *err, size_t len)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+
+	if (!g) {
+		snprintf(err, len, "out of memory");
+		conf_free(c);
+		free(c);
+		return NULL;
+	}
+	g->conf = c;
+	g->vp = (struct verdict_params){ c->mark_mask, c->on_error };
+	if (set_kernel_load_all(&c->policy, &g->sets, err, len) < 0)
+		goto fail;
+	policy_resolve_ifaces(&c->policy);
+	if (!(g->cls = classify_build(&c->policy))) {
+		snprintf(err, len, "cannot compile the policy: %s", strerror(errno));
+		goto fail;
+	}
+	return g;
+fail:
+	gen_free(g);
+	return NULL;
+}
+
+static void daemon_tracer(struct daemon *d)
+{
+	const struct conf *c = d->gen->conf;
+
+	d->tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", d->gen->cls,
+				      &d->gen->sets, 0 };
+}
+
+/* Settings a running daemon cannot change: they shape the queues, the
+ * sockets or the fixed rules. The first one that differs, or NULL. */
+static const char *restart_only(const struct conf *a, const struct conf *b)
+{
+	if (a->queue_first != b->queue_first || a->queue_last != b->queue_last)
+		return "queue";
+	if (a->ncpus != b->ncpus || memcmp(a->cpus, b->cpus, a->ncpus * sizeof(a->cpus[0])))
+		return "cpus";
+	if (a->mark_mask != b->mark_mask)
+		return "mark-mask";
+	if (a->bypass != b->bypass)
+		return "bypass";
+	if (a->fail_open != b->fail_open)
+		return "fail-open";
+	if (a->queue_maxlen != b->queue_maxlen)
+		return "queue-maxlen";
+	if (a->rcvbuf != b->rcvbuf)
+		return "rcvbuf";
+	if (a->copy_range != b->copy_range)
+		return "copy-range";
+	if (a->batch != b->batch)
+		return "batch";
+	if (a->transport != b->transport)
+		return "transport";
+	if (a->ring_buffers != b->ring_buffers)
+		return "ring-buffers";
+	return NULL;
+}
+
+/* Parses @path into a fresh configuration, with the command line's
+ * overrides; its messages (errors and warnings, file:line:col) in @msg,
+ * tab-separated. NULL when the file has errors. */
+static struct conf *daemon_parse(struct daemon *d, const char *path, char *msg, size_t len)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *out = open_memstream(&text, &tlen);
+	int errors = -1;
+
+	if (c && out) {
+		conf_init(c);
+		errors = conf_load_file(c, path, out);
+		if (!errors && apply_args(d->opts, c) < 0)
+			errors = 1;
+	}
+	if (out)
+		fclose(out);
+	snprintf(msg, len, "%s", text ? text : "out of memory");
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = p[1] ? '\t' : '\0';
+	free(text);
+	if (errors && c) {
+		conf_free(c);
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* SIGHUP and verdictctl reload: the configuration read again, checked and
+ * compiled off the packet path, swapped in for every worker at once; a bad
+ * file changes nothing. 0, or -1; what happened in @msg either way. */
+static int daemon_reload(void *arg, char *msg, size_t len)
+{
+	struct daemon *d = arg;
+	const char *path = d->gen->conf->path, *what;
+	char err[512], notes[4096] = "";
+	struct conf *c = daemon_parse(d, path, notes, sizeof(notes));
+	struct gen *g, *old;
+
+	if (!c) {
+		snprintf(msg, len, "%s: not reloaded, the running policy stays:\t%s", path, notes);
+		log_err("reload: %s: not reloaded, the running policy stays", path);
+		log_lines(LOG_LVL_ERR, notes);
+		return -1;
+	}
+	if ((what = restart_only(d->gen->conf, c))) {
+		snprintf(msg, len, "%s: '%s' changed: that takes a restart (systemctl restart, or stop"
+			 " and start verdictd); nothing reloaded", path, what);
+		log_err("reload: %s", msg);
+		conf_free(c);
+		free(c);
+		return -1;
+	}
+	if (!(g = gen_build(c, err, sizeof(err)))) {
+		snprintf(msg, len, "%s: not reloaded, the running policy stays: %s", path, err);
+		log_err("reload: %s", msg);
+		return -1;
+	}
+	log_lines(LOG_LVL_WARN, notes);
+	old = gen_publish(&d->slot, g, d->rdp, d->nw);
+	d->gen = g;
+	daemon_tracer(d);
+	gen_free(old);
+	path = c->path;		/* the old one went with its generation */
+	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s%s%s", path,
+		 c->policy.nrules, g->sets.n, total_members(&g->sets), policy_action_name(c->policy.dflt),
+		 notes[0] ? "\t" : "", notes);
+	log_info("reload: %s: reloaded: %zu rules, %zu sets (%zu members), default %s", path,
+		 c->policy.nrules, g->sets.n, total_members(&g->sets), policy_action_name(c->policy.dflt));
+	return 0;
+}
+
+/* Link events: the policy's interface names looked up again. */
+static void daemon_links(struct daemon *d)
+{
+	int changed = ifwatch_read(d->iw, &d->gen->conf->policy);
 
 	if (changed < 0)
 		log_warn("reading link events: %s", strerror(errno));
@@ -213,11 +380,13 @@ static void daemon_links(struct daemon *d, struct conf *c)
 			 changed, changed == 1 ? "" : "es", changed == 1 ? "resolves anew" : "resolve anew");
 }
 
-/* Waits for signals (SIGUSR1 logs counters, SIGTERM/SIGINT stop), control
- * socket clients and link events. */
-static void run_until_signal(struct daemon *d, struct conf *c, const struct trace_ctx *t)
+/* Waits for signals (SIGUSR1 logs counters, SIGHUP reloads, SIGTERM and
+ * SIGINT stop), control socket clients and link events. */
+static void run_until_signal(struct daemon *d)
 {
+	struct control_handlers h = { &d->tctx, daemon_reload, d };
 	struct signalfd_siginfo si;
+	char msg[CONTROL_REPLY_MAX];
 
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -229,9 +398,9 @@ static void run_until_signal(struct daemon *d, struct conf *c, const struct trac
 		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			return;
 		if (pfd[1].revents & POLLIN)
-			control_serve(&d->ctl, t);
+			control_serve(&d->ctl, &h);
 		if (pfd[2].revents & POLLIN)
-			daemon_links(d, c);
+			daemon_links(d);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		r = read(d->sfd, &si, sizeof(si));
@@ -243,7 +412,7 @@ static void run_until_signal(struct daemon *d, struct conf *c, const struct trac
 		if (si.ssi_signo == SIGUSR1)
 			log_stats(d->w, d->nw, false);
 		else if (si.ssi_signo == SIGHUP)
-			log_warn("SIGHUP: reloading is not supported yet; restart to apply changes");
+			daemon_reload(d, msg, sizeof(msg));
 		else {
 			log_info("signal %u: draining queues and stopping", si.ssi_signo);
 			return;
@@ -251,38 +420,28 @@ static void run_until_signal(struct daemon *d, struct conf *c, const struct trac
 	}
 }
 
-static size_t total_members(const struct policy_sets *sets)
-{
-	size_t i, sum = 0;
-
-	for (i = 0; i < sets->n; i++)
-		sum += set_count(sets->set[i]);
-	return sum;
-}
-
-/* Loads the sets, compiles the policy and chooses the transport. */
+/* The first generation (from @c, taken over) and the transport. */
 static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 {
 	char err[512];
 
 	if (!have_net_admin()) {
 		log_err("verdictd needs CAP_NET_ADMIN to bind queues and read ipsets: run it as root");
-		return -1;
-	}
-	if (set_kernel_load_all(&c->policy, &d->sets, err, sizeof(err)) < 0) {
-		log_err("%s", err);
+		conf_free(c);
+		free(c);
 		return -1;
 	}
 	/* Follow links from before the names are looked up, so that none
 	 * that appears in between is missed. */
 	if (!(d->iw = ifwatch_open(err, sizeof(err))))
 		log_warn("%s", err);
-	policy_resolve_ifaces(&c->policy);
-	conf_warn_ifaces(c, stderr);
-	if (!(d->cls = classify_build(&c->policy))) {
-		log_err("cannot compile the policy: %s", strerror(errno));
+	if (!(d->gen = gen_build(c, err, sizeof(err)))) {
+		log_err("%s", err);
 		return -1;
 	}
+	conf_warn_ifaces(c, stderr);
+	gen_slot_init(&d->slot, d->gen);
+	daemon_tracer(d);
 	transport_probe_legacy_mmap(err, sizeof(err));
 	log_info("%s", err);
 	if (transport_choose(c->transport, kind, err, sizeof(err)) < 0) {
@@ -319,18 +478,25 @@ static int daemon_signals(struct daemon *d)
 /* One worker per queue, each started once it is bound. */
 static int daemon_workers(struct daemon *d, const struct conf *c, enum tp_kind kind)
 {
-	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1;
+	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, i;
 	char err[512];
 
-	if (!(d->w = calloc(nq, sizeof(*d->w)))) {
+	d->w = calloc(nq, sizeof(*d->w));
+	d->rd = calloc(nq, sizeof(*d->rd));
+	d->rdp = calloc(nq, sizeof(*d->rdp));
+	if (!d->w || !d->rd || !d->rdp) {
 		log_err("out of memory");
 		return -1;
+	}
+	for (i = 0; i < nq; i++) {
+		gen_reader_init(&d->rd[i]);
+		d->rdp[i] = &d->rd[i];
 	}
 	for (d->nw = 0; d->nw < nq; d->nw++) {
 		struct worker_setup ws = {
 			.queue = (uint16_t)(c->queue_first + d->nw),
 			.cpu = c->ncpus ? c->cpus[d->nw % c->ncpus] : -1,
-			.sets = &d->sets, .cls = d->cls, .kind = kind,
+			.slot = &d->slot, .rd = &d->rd[d->nw], .kind = kind,
 			.stop_fd = d->stop_fd, .stop = &d->stop,
 		};
 		int e;
@@ -381,19 +547,20 @@ static void daemon_close(struct daemon *d)
 	for (i = 0; i < d->nw; i++)
 		worker_close(d->w[i]);
 	free(d->w);
+	free(d->rd);
+	free(d->rdp);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);
 	ifwatch_close(d->iw);
-	classify_free(d->cls);
-	set_kernel_free_all(&d->sets);
+	gen_free(d->gen);
 }
 
-static int run_daemon(struct conf *c, const char *control_path)
+/* Runs until SIGTERM; takes over @c. */
+static int run_daemon(const struct options *o, struct conf *c, const char *control_path)
 {
-	struct daemon d = { .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1 };
-	struct trace_ctx tctx;
+	struct daemon d = { .opts = o, .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1 };
 	enum tp_kind kind;
 	int ret = 1;
 
@@ -403,10 +570,9 @@ static int run_daemon(struct conf *c, const char *control_path)
 	daemon_control(&d, control_path);
 	log_info("ready: queues %u-%u, transport %s, %zu rules, %zu sets (%zu members),"
 		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, transport_kind_name(kind),
-		 c->policy.nrules, d.sets.n, total_members(&d.sets), policy_action_name(c->policy.dflt),
-		 c->mark_mask, c->fail_open ? ", fail-open" : "");
-	tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", d.cls, &d.sets, 0 };
-	run_until_signal(&d, c, &tctx);
+		 c->policy.nrules, d.gen->sets.n, total_members(&d.gen->sets),
+		 policy_action_name(c->policy.dflt), c->mark_mask, c->fail_open ? ", fail-open" : "");
+	run_until_signal(&d);
 	ret = 0;
 out:
 	daemon_close(&d);
@@ -507,7 +673,15 @@ int main(int argc, char **argv)
 	} else if (o.test) {
 		ret = print_summary(&c);
 	} else {
-		ret = run_daemon(&c, o.control ? o.control : CONTROL_DEFAULT_PATH);
+		struct conf *own = malloc(sizeof(*own));
+
+		if (!own) {
+			fprintf(stderr, "verdictd: out of memory\n");
+			goto out;
+		}
+		*own = c;
+		conf_init(&c);		/* the daemon owns what c held */
+		ret = run_daemon(&o, own, o.control ? o.control : CONTROL_DEFAULT_PATH);
 	}
 out:
 	conf_free(&c);

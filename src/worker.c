@@ -27,6 +27,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
+#include "gen.h"
 #include "log.h"
 #include "nfq.h"
 #include "pkt.h"
@@ -50,10 +51,11 @@ struct worker_pending {
 struct worker {
 	uint16_t queue;
 	int cpu;			/* -1: no affinity */
-	const struct conf *conf;	/* read-only while workers run */
-	const struct policy_sets *sets;
-	const struct classifier *cls;	/* compiled from conf->policy */
-	struct verdict_params vp;
+	uint32_t copy_range;		/* the queue's, for messages */
+	bool bypass;			/* what a stop does with new packets */
+	struct gen_slot *slot;		/* where the daemon publishes generations */
+	struct gen_reader *rd;		/* this worker's announcement */
+	const struct gen *g;		/* held while a batch is judged */
 	struct mnl_socket *nl;
 	struct transport *tp;
 	const atomic_bool *stop;	/* set with the stop descriptor, seen between batches */
@@ -76,13 +78,13 @@ static void worker_add_verdict(struct worker *w, uint32_t id, const struct verdi
 static const struct policy_verdict *worker_judge_partial(struct worker *w, const struct pkt *p,
 							 struct policy_verdict *pv)
 {
-	switch (policy_eval_partial(&w->conf->policy, w->sets, p, pv)) {
+	switch (policy_eval_partial(&w->g->conf->policy, &w->g->sets, p, pv)) {
 	case POLICY_UNKNOWN:
 		if (!w->count[ST_CUT]++)
 			log_warn("queue %u: a packet's headers go on past copy-range %u (rule at line %u"
 				 " needs them): it gets the on-error verdict, as will the next ones"
 				 " (counter 'cut'); a larger copy-range avoids it", w->queue,
-				 w->conf->copy_range, w->conf->policy.rules[pv->rule].pos.line);
+				 w->copy_range, w->g->conf->policy.rules[pv->rule].pos.line);
 		return NULL;
 	case POLICY_HOTDROP:
 		w->count[ST_SHORT]++;
@@ -103,7 +105,7 @@ static void worker_judge_pending(struct worker *w)
 	for (i = 0; i < w->npend; i++)
 		if (w->pend[i].route == ROUTE_CLASSIFY)
 			good[n++] = &w->pend[i].p;
-	classify_eval_batch(w->cls, &w->conf->policy, w->sets, good, n, pv);
+	classify_eval_batch(w->g->cls, &w->g->conf->policy, &w->g->sets, good, n, pv);
 	for (i = 0; i < w->npend; i++) {
 		const struct worker_pending *e = &w->pend[i];
 		const struct policy_verdict *v = NULL;
@@ -113,7 +115,7 @@ static void worker_judge_pending(struct worker *w)
 			v = &pv[k++];
 		else if (e->route == ROUTE_PARTIAL)
 			v = worker_judge_partial(w, &e->p, &partial);
-		verdict_decide(&w->vp, e->np.mark, v, &d);
+		verdict_decide(&w->g->vp, e->np.mark, v, &d);
 		w->count[d.stat]++;
 		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
@@ -131,7 +133,7 @@ static void worker_judge_pending(struct worker *w)
 static void worker_judge(struct worker *w, const struct nfq_packet *np)
 {
 	struct worker_pending *e = &w->pend[w->npend++];
-	uint32_t reply = verdict_reply_bit(w->vp.mark_mask);
+	uint32_t reply = verdict_reply_bit(w->g->vp.mark_mask);
 
 	e->np = *np;
 	e->route = ROUTE_BAD;
@@ -225,9 +227,13 @@ static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 			log_err("queue %u: receive failed: %s", w->queue, strerror(errno));
 		return n;
 	}
+	/* One generation judges the whole batch; none is held while waiting. */
+	w->g = gen_enter(w->slot, w->rd);
 	for (i = 0; i < b->n; i++)
 		worker_datagram(w, b->dgram[i].iov_base, b->dgram[i].iov_len);
 	worker_judge_pending(w);	/* before release: they point into the batch */
+	gen_leave(w->rd);
+	w->g = NULL;
 	worker_flush(w);
 	w->tp->ops->release(w->tp, b);
 	worker_publish(w);
@@ -246,7 +252,7 @@ static void worker_drain(struct worker *w, struct tp_batch *b)
 	struct stats_kernel k;
 	int tries;
 
-	if (nfq_sock_quiesce(w->nl, w->queue, w->conf->bypass) < 0)
+	if (nfq_sock_quiesce(w->nl, w->queue, w->bypass) < 0)
 		log_err("queue %u: cannot close the queue to new packets: %s", w->queue,
 			strerror(errno));
 	for (tries = 0; tries < 100; tries++) {
@@ -316,11 +322,11 @@ struct worker *worker_open(const struct conf *c, const struct worker_setup *ws,
 	}
 	w->queue = ws->queue;
 	w->cpu = ws->cpu;
-	w->conf = c;
-	w->sets = ws->sets;
-	w->cls = ws->cls;
+	w->copy_range = c->copy_range;
+	w->bypass = c->bypass;
+	w->slot = ws->slot;
+	w->rd = ws->rd;
 	w->stop = ws->stop;
-	w->vp = (struct verdict_params){ c->mark_mask, c->on_error };
 	nfq_verdicts_init(&w->vd, w->vbuf, vsize, w->queue);
 	if (!(w->nl = nfq_sock_open(w->queue, &qp, err, errlen)))
 		goto fail;

@@ -55,6 +55,7 @@ storm_wait() {
 vd_rules
 vd_start "$WORK/verdictd.conf"
 before=$(syn_retrans)
+drops0=$(listen_drops)
 storm 6
 finals=""
 for step in 1 2 3; do
@@ -69,10 +70,14 @@ vd_stop
 finals="$finals $VD_LOG"
 storm_wait
 after=$(syn_retrans)
+# A SYN the server itself dropped (its listen queue full: a loaded
+# machine) is retransmitted too; what the firewall lost is the rest.
+drops=$(($(listen_drops) - drops0))
 check "fail-open: $n connects, none failed ($f)" test "$f" = 0 -a "$n" -gt 100
-check "fail-open: no connect waited for a retransmission ($s over 900 ms)" test "$s" = 0
-check "fail-open: the clients retransmitted no SYN ($before -> $after; the server dropped $(listen_drops))" \
-	test "$before" = "$after"
+check "fail-open: no connect waited for a retransmission the firewall caused ($s over 900 ms, $drops SYNs dropped by the server itself)" \
+	test "$s" -le "$drops"
+check "fail-open: the clients retransmitted no SYN the firewall lost ($before -> $after, $drops dropped by the server)" \
+	test $((after - before)) -le "$drops"
 for log in $finals; do
 	check "fail-open: $(basename "$log"): nothing waiting or dropped at the unbind" \
 		grep -q "final: queue 0: .* kernel: waiting 0 queue-dropped 0 user-dropped 0" "$log"
