@@ -28,6 +28,10 @@ enum pkt_flag {
 	PKT_F_CUT     = 1 << 4,	/* the captured bytes end inside its headers */
 	PKT_F_NOPROTO = 1 << 5,	/* IPv6: the extension header chain could not be
 				 * walked to its end, so proto is not known */
+	/* Not from a packet: a conntrack entry re-judged (ct.c) has no
+	 * interfaces (conntrack does not keep them), and may lack the hook. */
+	PKT_F_NOIFACE = 1 << 6,
+	PKT_F_NOHOOK  = 1 << 7,
 };
 
 /* A packet the compiled classifier cannot judge: some of its headers are

@@ -144,7 +144,9 @@ void policy_eval(const struct policy *pol, const struct policy_sets *sets,
  * and drops the packet, as xt_tcpudp and friends do (@v a drop, rule the
  * one whose match dropped it); POLICY_UNKNOWN: the copy range cut off what
  * the verdict depends on (@v->rule the first rule that cannot be told):
- * the packet gets the on-error verdict. For other packets, policy_eval. */
+ * the packet gets the on-error verdict. For other packets, policy_eval.
+ * PKT_F_NOIFACE and PKT_F_NOHOOK (a conntrack entry re-judged) make rules
+ * with interface or hook matches unknown in the same way. */
 enum policy_partial { POLICY_DECIDED, POLICY_HOTDROP, POLICY_UNKNOWN };
 enum policy_partial policy_eval_partial(const struct policy *pol, const struct policy_sets *sets,
 					const struct pkt *p, struct policy_verdict *v);

@@ -196,13 +196,27 @@ static enum policy_match rule_match_partial(const struct policy_rule *r,
 					    const struct policy_sets *sets, const struct pkt *p)
 {
 	enum policy_match m = PM_YES, l4;
+	struct policy_rule known_rule = *r;
 	struct pkt known = *p;
+	bool meta_unknown = false;
 	size_t i;
 
-	if ((r->family && r->family != p->family) || (r->hook && r->hook != p->hook) ||
-	    !match_iface(&r->iif, p->iif) || !match_iface(&r->oif, p->oif) ||
+	if ((r->family && r->family != p->family) ||
 	    !match_addr(&r->src, p, &p->src) || !match_addr(&r->dst, p, &p->dst))
 		return PM_NO;
+	/* What a conntrack entry does not keep: such a rule may or may not
+	 * hold, whatever else holds. */
+	if (r->hook && r->hook != p->hook) {
+		if (!(p->flags & PKT_F_NOHOOK))
+			return PM_NO;
+		meta_unknown = true;
+	}
+	if (r->iif.present || r->oif.present) {
+		if (!(p->flags & PKT_F_NOIFACE) &&
+		    (!match_iface(&r->iif, p->iif) || !match_iface(&r->oif, p->oif)))
+			return PM_NO;
+		meta_unknown |= (p->flags & PKT_F_NOIFACE) != 0;
+	}
 	if (r->proto >= 0) {
 		if (p->flags & PKT_F_NOPROTO) {
 			if (!(p->flags & PKT_F_CUT))
@@ -223,9 +237,16 @@ static enum policy_match rule_match_partial(const struct policy_rule *r,
 	l4 = match_l4_partial(r, p);
 	if (l4 != PM_YES)
 		return l4;
-	/* The header is there: the ordinary matches decide. */
-	known.flags &= (uint8_t)~PKT_F_PARTIAL;
-	return policy_rule_matches(r, sets, &known) ? PM_YES : PM_NO;
+	/* The header is there: the ordinary matches decide, hook and
+	 * interfaces aside where they are not known. */
+	known.flags &= (uint8_t)~(PKT_F_PARTIAL | PKT_F_NOIFACE | PKT_F_NOHOOK);
+	if (meta_unknown) {
+		known_rule.hook = 0;
+		known_rule.iif.present = known_rule.oif.present = false;
+	}
+	if (!policy_rule_matches(&known_rule, sets, &known))
+		return PM_NO;
+	return meta_unknown ? PM_UNKNOWN : PM_YES;
 }
 
 static bool same_outcome(enum policy_action a, uint32_t mark, const struct policy_verdict *v)

@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "control.h"
+#include "ct.h"
 #include "gen.h"
 #include "ifwatch.h"
 #include "log.h"
@@ -190,6 +191,8 @@ static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 	}
 }
 
+static double now_ms(void);
+
 /* The daemon's resources, released in one place whatever was set up. */
 struct daemon {
 	const struct options *opts;	/* the command line, applied again at a reload */
@@ -324,6 +327,24 @@ static struct conf *daemon_parse(struct daemon *d, const char *path, char *msg, 
 	return c;
 }
 
+/* Existing connections brought in line with the current generation; what
+ * happened, in @out. */
+static void daemon_revalidate(struct daemon *d, char *out, size_t len)
+{
+	struct ct_stats st;
+	double t0 = now_ms();
+	char err[200];
+
+	if (ct_revalidate(d->gen, &st, err, sizeof(err)) < 0) {
+		snprintf(out, len, "existing connections not revalidated: %.200s", err);
+		log_err("%s", out);
+		return;
+	}
+	snprintf(out, len, "%zu existing connections revalidated in %.0f ms: %zu changed, %zu"
+		 " depend on interfaces (left as they were)%s", st.seen, now_ms() - t0, st.changed,
+		 st.unknown, st.failed ? ", some already gone" : "");
+}
+
 /* SIGHUP and verdictctl reload: the configuration read again, checked and
  * compiled off the packet path, swapped in for every worker at once; a bad
  * file changes nothing. 0, or -1; what happened in @msg either way. */
@@ -331,7 +352,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 {
 	struct daemon *d = arg;
 	const char *path = d->gen->conf->path, *what;
-	char err[512], notes[4096] = "";
+	char err[512], notes[4096] = "", flows[256];
 	struct conf *c = daemon_parse(d, path, notes, sizeof(notes));
 	struct gen *g, *old;
 
@@ -360,11 +381,13 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	daemon_tracer(d);
 	gen_free(old);
 	path = c->path;		/* the old one went with its generation */
-	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s%s%s", path,
+	daemon_revalidate(d, flows, sizeof(flows));
+	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s%s%s",
+		 path, c->policy.nrules, g->sets.n, total_members(&g->sets),
+		 policy_action_name(c->policy.dflt), flows, notes[0] ? "\t" : "", notes);
+	log_info("reload: %s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s", path,
 		 c->policy.nrules, g->sets.n, total_members(&g->sets), policy_action_name(c->policy.dflt),
-		 notes[0] ? "\t" : "", notes);
-	log_info("reload: %s: reloaded: %zu rules, %zu sets (%zu members), default %s", path,
-		 c->policy.nrules, g->sets.n, total_members(&g->sets), policy_action_name(c->policy.dflt));
+		 flows);
 	return 0;
 }
 

@@ -1,0 +1,24 @@
+/* ct.h - existing connections brought in line with the policy: after a
+ * reload, every conntrack entry verdictd judged (a verdict code in its
+ * mark) is judged again as its connection (original direction), and the
+ * entries whose verdict now differs get the new one in their mark; the
+ * others are not touched. */
+#ifndef VD_CT_H
+#define VD_CT_H
+
+#include <stddef.h>
+
+#include "gen.h"
+
+struct ct_stats {
+	size_t seen;		/* entries with a verdict code */
+	size_t changed;		/* whose mark was rewritten */
+	size_t unknown;		/* left as they were: the verdict depends on
+				 * the interfaces, which conntrack does not keep */
+	size_t failed;		/* updates the kernel refused (the entry went) */
+};
+
+/* 0, or -1 with a sentence in @err (conntrack could not be read). */
+int ct_revalidate(const struct gen *g, struct ct_stats *st, char *err, size_t errlen);
+
+#endif
