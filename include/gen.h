@@ -27,6 +27,7 @@ struct gen {
 	struct policy_sets sets;	/* the daemon's copies of its sets */
 	struct classifier *cls;		/* compiled from conf->policy */
 	struct verdict_params vp;
+	bool judges_output;		/* a rule names hook output */
 };
 
 /* Where the current generation is published (one per daemon). */

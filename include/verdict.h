@@ -53,8 +53,10 @@ struct verdict_decision {
 };
 
 /* The decision for a packet whose mark is @pkt_mark: from the policy's
- * verdict @pv, or, @pv NULL, for a packet that could not be judged. */
+ * verdict @pv, or, @pv NULL, for a packet that could not be judged.
+ * @existing: its connection is in conntrack already (not a first packet),
+ * so a drop is kept in the mark too. */
 void verdict_decide(const struct verdict_params *vp, uint32_t pkt_mark,
-		    const struct policy_verdict *pv, struct verdict_decision *d);
+		    const struct policy_verdict *pv, bool existing, struct verdict_decision *d);
 
 #endif

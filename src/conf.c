@@ -456,10 +456,10 @@ int conf_warn_ifaces(const struct conf *c, FILE *out)
 
 		if (if_nametoindex(f->name) != 0)
 			continue;
-		fprintf(out, "%s:%u:%u: warning: no interface '%s' exists now; verdictd looks interfaces"
-			" up when it starts, so '%s %s%s' %s until it is started with %s present\n",
+		fprintf(out, "%s:%u:%u: warning: no interface '%s' exists now: '%s %s%s' %s until"
+			" it appears (verdictd follows interfaces as they come and go)\n",
 			name, f->line, f->col, f->name, k, f->neg ? "!" : "", f->name,
-			f->neg ? "holds for every packet" : "matches no packet", f->name);
+			f->neg ? "holds for every packet" : "matches no packet");
 		n++;
 	}
 	return n;

@@ -41,9 +41,13 @@ void rules_print(FILE *out, const struct conf *c, int family)
 		"*filter\n"
 		":VERDICTD - [0:0]\n"
 		"-A INPUT ! -i lo -j VERDICTD\n"
-		"-A FORWARD -j VERDICTD\n",
+		"-A FORWARD -j VERDICTD\n"
+		"# Connections this host opens are judged by its OUTPUT chain, not by\n"
+		"# verdictd: the accept verdict, so that their replies pass.\n"
+		"-I OUTPUT 1 -m connmark --mark 0x0/0x%x -m conntrack --ctdir ORIGINAL"
+		" -j CONNMARK --set-xmark 0x%x/0x%x\n",
 		v6 ? "IPv6" : "IPv4", v6 ? "ipv6" : "ipv4", v6 ? "ip6tables" : "iptables", m,
-		c->mark_mask);
+		c->mark_mask, m, verdict_code_bits(c->mark_mask, VERDICT_ACCEPT), m);
 	fprintf(out, "# Flows already judged: the kernel alone.\n");
 	rules_verdicts(out, "-m connmark --mark", m, c->mark_mask, reject_with);
 	if (v6) {

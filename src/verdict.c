@@ -5,8 +5,8 @@
  * the hook again (NF_REPEAT), where the fixed rule set copies the bits
  * into the conntrack mark (CONNMARK --save-mark) and acts on them, so the
  * flow's later packets are judged by the kernel alone. Bits outside
- * mark_mask are left as they were: other users own them. A drop needs no
- * mark: the conntrack entry of a flow's first packet dies with it. */
+ * mark_mask are left as they were: other users own them. A drop of a first
+ * packet needs no mark: the conntrack entry dies with it. */
 #include "config.h"
 
 #include <linux/netfilter.h>
@@ -14,7 +14,7 @@
 #include "verdict.h"
 
 void verdict_decide(const struct verdict_params *vp, uint32_t pkt_mark,
-		    const struct policy_verdict *pv, struct verdict_decision *d)
+		    const struct policy_verdict *pv, bool existing, struct verdict_decision *d)
 {
 	static const enum verdict_code code_of[] = {
 		[ACT_ACCEPT] = VERDICT_ACCEPT, [ACT_MARK] = VERDICT_ACCEPT,
@@ -46,6 +46,8 @@ void verdict_decide(const struct verdict_params *vp, uint32_t pkt_mark,
 		want |= pv->mark;
 	d->stat = stat_of[pv->action];
 	d->mark = (pkt_mark & ~vp->mark_mask) | want;
-	d->has_mark = pv->action != ACT_DROP;
+	/* A drop of a connection conntrack already holds is kept in its mark,
+	 * so that its later packets are dropped by the kernel alone. */
+	d->has_mark = pv->action != ACT_DROP || existing;
 	d->verdict = d->has_mark ? NF_REPEAT : NF_DROP;
 }

@@ -245,6 +245,8 @@ static struct gen *gen_build(struct conf *c, char *err, size_t len)
 	}
 	g->conf = c;
 	g->vp = (struct verdict_params){ c->mark_mask, c->on_error };
+	for (size_t i = 0; i < c->policy.nrules; i++)
+		g->judges_output |= c->policy.rules[i].hook == POLICY_HOOK_OUTPUT;
 	if (set_kernel_load_all(&c->policy, &g->sets, err, len) < 0)
 		goto fail;
 	policy_resolve_ifaces(&c->policy);

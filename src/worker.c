@@ -41,11 +41,13 @@ enum worker_route {
 	ROUTE_CLASSIFY,			/* whole headers: the compiled classifier */
 	ROUTE_PARTIAL,			/* headers missing: policy_eval_partial */
 	ROUTE_BAD,			/* unreadable: the on-error verdict */
+	ROUTE_LOCAL,			/* a connection this host opened: accepted */
 };
 struct worker_pending {
 	struct nfq_packet np;		/* points into the receive batch */
 	struct pkt p;
 	uint8_t route;			/* enum worker_route */
+	bool existing;			/* of a connection conntrack holds already */
 };
 
 struct worker {
@@ -100,6 +102,7 @@ static void worker_judge_pending(struct worker *w)
 {
 	const struct pkt *good[WORKER_PENDING];
 	struct policy_verdict pv[WORKER_PENDING], partial;
+	static const struct policy_verdict local = { ACT_ACCEPT, 0, -1 };
 	size_t i, n = 0, k = 0;
 
 	for (i = 0; i < w->npend; i++)
@@ -115,7 +118,9 @@ static void worker_judge_pending(struct worker *w)
 			v = &pv[k++];
 		else if (e->route == ROUTE_PARTIAL)
 			v = worker_judge_partial(w, &e->p, &partial);
-		verdict_decide(&w->g->vp, e->np.mark, v, &d);
+		else if (e->route == ROUTE_LOCAL)
+			v = &local;
+		verdict_decide(&w->g->vp, e->np.mark, v, e->existing, &d);
 		w->count[d.stat]++;
 		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
@@ -137,14 +142,20 @@ static void worker_judge(struct worker *w, const struct nfq_packet *np)
 
 	e->np = *np;
 	e->route = ROUTE_BAD;
+	e->existing = false;
 	if (np->payload && pkt_parse_captured(&e->p, np->payload, np->len, np->wire) == 0) {
 		e->route = (e->p.flags & PKT_F_PARTIAL) ? ROUTE_PARTIAL : ROUTE_CLASSIFY;
 		e->p.hook = np->hook;
 		e->p.iif = np->iif;
 		e->p.oif = np->oif;
-		if (reply && (np->mark & reply)) {
+		e->existing = reply && (np->mark & reply);
+		if (e->existing) {
 			pkt_reverse(&e->p);
 			w->count[ST_REPLY]++;
+			/* A connection this host opened: its OUTPUT chain judged
+			 * it (the fixed rules mark those; this one is older). */
+			if (e->p.hook == NF_INET_LOCAL_OUT && !w->g->judges_output)
+				e->route = ROUTE_LOCAL;
 		}
 	}
 	if (w->npend == WORKER_PENDING)

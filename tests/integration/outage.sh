@@ -88,6 +88,26 @@ vd_start "$WORK/verdictd.conf"
 sleep 1
 vd_rules
 judge deploy
+
+# 3. Connections the firewall itself opens are its OUTPUT chain's to judge:
+# their replies pass, even to a port the policy refuses for forwarded
+# traffic, whether they began under verdictd or before it ran.
+ip netns exec "$NS_F" "$FLOWPUSH" tcp 10.0.2.2 7101 4 >"$WORK/own-before.out" 2>&1 &
+own1=$!
+vd_pids="$vd_pids $own1"
+vd_stop
+vd_start "$WORK/verdictd.conf"
+sleep 0.5
+ip netns exec "$NS_F" "$FLOWPUSH" tcp 10.0.2.2 7101 3 >"$WORK/own-new.out" 2>&1 &
+own2=$!
+sleep 1
+m=$(ct_mark -p tcp --orig-src 10.0.2.1 --orig-dst 10.0.2.2 --dport 7101 --state ESTABLISHED)
+check "the firewall's own connections carry the accept verdict in their mark ($m)" test "$m" = 1
+wait "$own1" "$own2"
+check "the firewall's own connection opened under verdictd flows: $(cat "$WORK/own-new.out")" \
+	awk '{ exit !($6 >= 5) }' "$WORK/own-new.out"
+check "the firewall's own connection opened while verdictd was down flows: $(cat "$WORK/own-before.out")" \
+	awk '{ exit !($6 >= 5) }' "$WORK/own-before.out"
 vd_stop
 check "verdictd exits 0" test "$VD_STATUS" = 0
 check "nothing lost in the kernel's queue" \

@@ -318,11 +318,11 @@ static void test_warn_ifaces(void)
 	fclose(f);
 	CHECK(errors == 0 && n == 2, "%d warnings: %s", n, w);
 	CHECK(w && strcmp(w,
-		"t.conf:2:23: warning: no interface 'vd-nosuch0' exists now; verdictd looks interfaces up when it"
-		" starts, so 'oif vd-nosuch0' matches no packet until it is started with vd-nosuch0 present\n"
-		"t.conf:3:11: warning: no interface 'vd-nosuch1' exists now; verdictd looks interfaces up when it"
-		" starts, so 'iif !vd-nosuch1' holds for every packet until it is started with vd-nosuch1"
-		" present\n") == 0, "%s", w);
+		"t.conf:2:23: warning: no interface 'vd-nosuch0' exists now: 'oif vd-nosuch0' matches"
+		      " no packet until it appears (verdictd follows interfaces as they come and go)\n"
+		      "t.conf:3:11: warning: no interface 'vd-nosuch1' exists now: 'iif !vd-nosuch1' holds"
+		      " for every packet until it appears (verdictd follows interfaces as they come and"
+		      " go)\n") == 0, "%s", w);
 	free(w);
 	free(out);
 	conf_free(&c);

@@ -121,34 +121,37 @@ static void test_decide(void)
 	struct verdict_decision d;
 
 	pv.action = ACT_ACCEPT;
-	verdict_decide(&vp, 0, &pv, &d);
+	verdict_decide(&vp, 0, &pv, false, &d);
 	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x1 && d.stat == ST_ACCEPT, "accept");
 	pv.action = ACT_MARK;
 	pv.mark = 0x500;
 	/* bits outside the mask are someone else's */
-	verdict_decide(&vp, 0xabcd0000, &pv, &d);
+	verdict_decide(&vp, 0xabcd0000, &pv, false, &d);
 	CHECK(d.verdict == NF_REPEAT && d.mark == 0xabcd0501 && d.stat == ST_MARK, "mark 0x%x", d.mark);
 	pv.action = ACT_DROP;
-	verdict_decide(&vp, 0, &pv, &d);
+	verdict_decide(&vp, 0, &pv, false, &d);
 	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_DROP, "drop: no mark");
+	/* ... but a drop of a connection conntrack holds is kept in its mark */
+	verdict_decide(&vp, 0x8000, &pv, true, &d);
+	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x2, "existing drop: mark 0x%x", d.mark);
 	pv.action = ACT_REJECT;
-	verdict_decide(&vp, 0, &pv, &d);
+	verdict_decide(&vp, 0, &pv, false, &d);
 	CHECK(d.verdict == NF_REPEAT && d.has_mark && d.mark == 0x3 && d.stat == ST_REJECT, "reject");
 	/* already judged, yet queued again */
-	verdict_decide(&vp, 0x1, &pv, &d);
+	verdict_decide(&vp, 0x1, &pv, false, &d);
 	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_LOOPS, "loop: drop");
 	/* the reply flag is not a verdict: judged, and the flag replaced */
-	verdict_decide(&vp, 0x8000, &pv, &d);
+	verdict_decide(&vp, 0x8000, &pv, true, &d);
 	CHECK(d.verdict == NF_REPEAT && d.mark == 0x3, "reply flag: mark 0x%x", d.mark);
 	/* not judged: the on-error verdict, no mark */
-	verdict_decide(&vp, 0, NULL, &d);
+	verdict_decide(&vp, 0, NULL, false, &d);
 	CHECK(d.verdict == NF_DROP && !d.has_mark && d.stat == ST_MALFORMED, "on-error drop");
 	vp.on_error = ACT_ACCEPT;
-	verdict_decide(&vp, 0, NULL, &d);
+	verdict_decide(&vp, 0, NULL, false, &d);
 	CHECK(d.verdict == NF_ACCEPT && !d.has_mark, "on-error accept");
 	vp.mark_mask = 0xff000000;
 	pv.action = ACT_ACCEPT;
-	verdict_decide(&vp, 0, &pv, &d);
+	verdict_decide(&vp, 0, &pv, false, &d);
 	CHECK(d.mark == 0x01000000, "shifted mask 0x%x", d.mark);
 	CHECK(verdict_reply_bit(0xffff) == 0x8000 && verdict_reply_bit(0x3) == 0 &&
 	      verdict_reply_bit(0x30) == 0 && verdict_reply_bit(0x70) == 0x40, "reply bit");
