@@ -121,6 +121,11 @@ static void worker_judge_pending(struct worker *w)
 		else if (e->route == ROUTE_LOCAL)
 			v = &local;
 		verdict_decide(&w->g->vp, e->np.mark, v, e->existing, &d);
+		if (d.stat == ST_LOOPS && !w->count[ST_LOOPS])
+			log_warn("queue %u: a packet came back with a verdict already in its mark (0x%x):"
+				 " the fixed rules (verdictd --print-rules) are missing or another rule"
+				 " queues it; dropped, as will the next ones (counter 'loops')", w->queue,
+				 e->np.mark);
 		w->count[d.stat]++;
 		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
