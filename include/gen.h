@@ -28,6 +28,8 @@ struct gen {
 	struct classifier *cls;		/* compiled from conf->policy */
 	struct verdict_params vp;
 	bool judges_output;		/* a rule names hook output */
+	bool owns;			/* conf and cls are this generation's to free (a
+					 * set refresh hands them on to the next) */
 };
 
 /* Where the current generation is published (one per daemon). */

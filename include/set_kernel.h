@@ -15,6 +15,12 @@
  * as it is, with a warning logged. */
 int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err, size_t errlen);
 
+/* What the kernel says of set @name without listing its members (ipset
+ * list -terse): type, header, memory and entry count, as a string that an
+ * add, del, flush, swap or timeout expiry changes (a del and an add between
+ * two calls may leave it as it was). 0, or -1 (the set cannot be read). */
+int set_kernel_header(const char *name, char *sig, size_t len);
+
 /* Loads every set of @pol into @sets (sets->set allocated here). */
 int set_kernel_load_all(const struct policy *pol, struct policy_sets *sets, char *err, size_t errlen);
 void set_kernel_free_all(struct policy_sets *sets);

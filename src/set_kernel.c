@@ -303,6 +303,31 @@ out:
 	return ret;
 }
 
+int set_kernel_header(const char *name, char *sig, size_t len)
+{
+	const char *list[] = { "ipset", "list", "-terse", name };
+	struct capture cap = { 0 };
+	char *line, *save = NULL;
+	size_t used = 0;
+	int ret = -1;
+
+	if (set_kernel_run(&cap, 4, list) < 0 || !cap.out)
+		goto out;
+	sig[0] = '\0';
+	/* What an edit changes: the entry count, the memory, the header
+	 * (initval changes on a swap, hashsize on a resize). */
+	for (line = strtok_r(cap.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "Header:", 7) && strncmp(line, "Size in memory:", 15) &&
+		    strncmp(line, "Number of entries:", 18) && strncmp(line, "Type:", 5))
+			continue;
+		used += (size_t)snprintf(sig + used, used < len ? len - used : 0, "%s|", line);
+	}
+	ret = used < len ? 0 : -1;
+out:
+	free(cap.out);
+	return ret;
+}
+
 int set_kernel_load_all(const struct policy *pol, struct policy_sets *sets, char *err, size_t errlen)
 {
 	size_t i;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +193,8 @@ static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 }
 
 static double now_ms(void);
+struct daemon;
+static void daemon_sets_sign(struct daemon *d);
 
 /* The daemon's resources, released in one place whatever was set up. */
 struct daemon {
@@ -205,7 +208,9 @@ struct daemon {
 	size_t nw;			/* workers opened */
 	struct control ctl;
 	struct ifwatch *iw;		/* NULL: interfaces are not followed */
-	int sfd, stop_fd;
+	int sfd, stop_fd, tfd;		/* tfd: the sets' poll timer */
+	char (*sig)[512];		/* each set's kernel header when last read */
+	double full_at;			/* when the sets were last read whole */
 	atomic_bool stop;
 };
 
@@ -222,9 +227,9 @@ static void gen_free(struct gen *g)
 {
 	if (!g)
 		return;
-	classify_free(g->cls);
 	set_kernel_free_all(&g->sets);
-	if (g->conf) {
+	if (g->owns) {
+		classify_free(g->cls);
 		conf_free(g->conf);
 		free(g->conf);
 	}
@@ -244,6 +249,7 @@ static struct gen *gen_build(struct conf *c, char *err, size_t len)
 		return NULL;
 	}
 	g->conf = c;
+	g->owns = true;
 	g->vp = (struct verdict_params){ c->mark_mask, c->on_error };
 	for (size_t i = 0; i < c->policy.nrules; i++)
 		g->judges_output |= c->policy.rules[i].hook == POLICY_HOOK_OUTPUT;
@@ -382,6 +388,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	d->gen = g;
 	daemon_tracer(d);
 	gen_free(old);
+	daemon_sets_sign(d);
 	path = c->path;		/* the old one went with its generation */
 	daemon_revalidate(d, flows, sizeof(flows));
 	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s%s%s",
@@ -391,6 +398,68 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 		 c->policy.nrules, g->sets.n, total_members(&g->sets), policy_action_name(c->policy.dflt),
 		 flows);
 	return 0;
+}
+
+#define SETS_POLL_MS 500		/* the kernel's set headers, this often */
+#define SETS_FULL_S 30			/* and the sets whole, this often */
+
+/* The kernel's header of every set of the current policy, as the sets
+ * were just read. */
+static void daemon_sets_sign(struct daemon *d)
+{
+	const struct policy *pol = &d->gen->conf->policy;
+	size_t i;
+
+	free(d->sig);
+	d->sig = calloc(pol->nsets ? pol->nsets : 1, sizeof(*d->sig));
+	for (i = 0; d->sig && i < pol->nsets; i++)
+		if (set_kernel_header(pol->sets[i].name, d->sig[i], sizeof(d->sig[i])) < 0)
+			d->sig[i][0] = '\0';
+	d->full_at = now_ms();
+}
+
+/* ipset edits made behind verdictd's back (fail2ban, CrowdSec, people):
+ * no notification exists, so the sets' headers are read every
+ * SETS_POLL_MS (entry count, memory, initval: an add, del, flush, swap,
+ * restore-then-swap or expiry changes one), and the sets are read whole
+ * when one changed, or every SETS_FULL_S (a del and an add between two
+ * polls may leave the header as it was). A change publishes a generation
+ * with the new copies, sharing the policy and the classifier, and brings
+ * existing connections in line. */
+static void daemon_sets_poll(struct daemon *d)
+{
+	const struct policy *pol = &d->gen->conf->policy;
+	char sig[512], err[512], flows[256];
+	bool changed = now_ms() - d->full_at > SETS_FULL_S * 1000.0;
+	struct gen *g, *old;
+	size_t i;
+
+	for (i = 0; !changed && d->sig && i < pol->nsets; i++)
+		changed = set_kernel_header(pol->sets[i].name, sig, sizeof(sig)) < 0 ||
+			  strcmp(sig, d->sig[i]) != 0;
+	if (!changed || !pol->nsets)
+		return;
+	if (!(g = calloc(1, sizeof(*g)))) {
+		log_err("sets changed, but out of memory to read them");
+		return;
+	}
+	*g = *d->gen;
+	g->sets = (struct policy_sets){ 0 };
+	if (set_kernel_load_all(pol, &g->sets, err, sizeof(err)) < 0) {
+		log_err("sets changed, but %s; the copies verdictd has stay", err);
+		free(g);
+		return;
+	}
+	/* The policy and the classifier go on with the new generation. */
+	d->gen->owns = false;
+	old = gen_publish(&d->slot, g, d->rdp, d->nw);
+	d->gen = g;
+	daemon_tracer(d);
+	gen_free(old);
+	daemon_sets_sign(d);
+	daemon_revalidate(d, flows, sizeof(flows));
+	log_info("sets read again from the kernel (%zu sets, %zu members); %s", g->sets.n,
+		 total_members(&g->sets), flows);
 }
 
 /* Link events: the policy's interface names looked up again. */
@@ -414,14 +483,17 @@ static void run_until_signal(struct daemon *d)
 	char msg[CONTROL_REPLY_MAX];
 
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ d->sfd, POLLIN, 0 }, { d->ctl.fd, POLLIN, 0 },
-			{ d->iw ? ifwatch_fd(d->iw) : -1, POLLIN, 0 },
+			{ d->iw ? ifwatch_fd(d->iw) : -1, POLLIN, 0 }, { d->tfd, POLLIN, 0 },
 		};
+		uint64_t ticks;
 		ssize_t r;
 
-		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
 			return;
+		if ((pfd[3].revents & POLLIN) && read(d->tfd, &ticks, sizeof(ticks)) > 0)
+			daemon_sets_poll(d);
 		if (pfd[1].revents & POLLIN)
 			control_serve(&d->ctl, &h);
 		if (pfd[2].revents & POLLIN)
@@ -467,6 +539,7 @@ static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 	conf_warn_ifaces(c, stderr);
 	gen_slot_init(&d->slot, d->gen);
 	daemon_tracer(d);
+	daemon_sets_sign(d);
 	transport_probe_legacy_mmap(err, sizeof(err));
 	log_info("%s", err);
 	if (transport_choose(c->transport, kind, err, sizeof(err)) < 0) {
@@ -493,7 +566,13 @@ static int daemon_signals(struct daemon *d)
 	signal(SIGPIPE, SIG_IGN);
 	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (d->sfd < 0 || d->stop_fd < 0) {
+	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (d->tfd >= 0) {
+		struct itimerspec every = { { 0, SETS_POLL_MS * 1000000L }, { 0, SETS_POLL_MS * 1000000L } };
+
+		timerfd_settime(d->tfd, 0, &every, NULL);
+	}
+	if (d->sfd < 0 || d->stop_fd < 0 || d->tfd < 0) {
 		log_err("cannot set up signals: %s", strerror(errno));
 		return -1;
 	}
@@ -578,6 +657,9 @@ static void daemon_close(struct daemon *d)
 		close(d->sfd);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);
+	if (d->tfd >= 0)
+		close(d->tfd);
+	free(d->sig);
 	ifwatch_close(d->iw);
 	gen_free(d->gen);
 }
@@ -585,7 +667,7 @@ static void daemon_close(struct daemon *d)
 /* Runs until SIGTERM; takes over @c. */
 static int run_daemon(const struct options *o, struct conf *c, const char *control_path)
 {
-	struct daemon d = { .opts = o, .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1 };
+	struct daemon d = { .opts = o, .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1, .tfd = -1 };
 	enum tp_kind kind;
 	int ret = 1;
 
