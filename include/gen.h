@@ -27,6 +27,7 @@ struct gen {
 	struct policy_sets sets;	/* the daemon's copies of its sets */
 	struct classifier *cls;		/* compiled from conf->policy */
 	struct verdict_params vp;
+	uint32_t reply_bit;		/* verdict_reply_bit(vp.mark_mask) */
 	bool judges_output;		/* a rule names hook output */
 	bool owns;			/* conf and cls are this generation's to free (a
 					 * set refresh hands them on to the next) */

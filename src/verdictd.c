@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,9 @@ static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 
 static double now_ms(void);
 struct daemon;
-static void daemon_sets_sign(struct daemon *d);
+typedef char set_sig[512];
+static set_sig *sets_sign(const struct policy *pol);
+static void daemon_sets_install(struct daemon *d, set_sig *sig);
 
 /* The daemon's resources, released in one place whatever was set up. */
 struct daemon {
@@ -209,7 +212,7 @@ struct daemon {
 	struct control ctl;
 	struct ifwatch *iw;		/* NULL: interfaces are not followed */
 	int sfd, stop_fd, tfd;		/* tfd: the sets' poll timer */
-	char (*sig)[512];		/* each set's kernel header when last read */
+	set_sig *sig;			/* each set's kernel header when last read */
 	double full_at;			/* when the sets were last read whole */
 	atomic_bool stop;
 };
@@ -251,6 +254,7 @@ static struct gen *gen_build(struct conf *c, char *err, size_t len)
 	g->conf = c;
 	g->owns = true;
 	g->vp = (struct verdict_params){ c->mark_mask, c->on_error };
+	g->reply_bit = verdict_reply_bit(c->mark_mask);
 	for (size_t i = 0; i < c->policy.nrules; i++)
 		g->judges_output |= c->policy.rules[i].hook == POLICY_HOOK_OUTPUT;
 	if (set_kernel_load_all(&c->policy, &g->sets, err, len) < 0)
@@ -278,28 +282,22 @@ static void daemon_tracer(struct daemon *d)
  * sockets or the fixed rules. The first one that differs, or NULL. */
 static const char *restart_only(const struct conf *a, const struct conf *b)
 {
-	if (a->queue_first != b->queue_first || a->queue_last != b->queue_last)
-		return "queue";
-	if (a->ncpus != b->ncpus || memcmp(a->cpus, b->cpus, a->ncpus * sizeof(a->cpus[0])))
-		return "cpus";
-	if (a->mark_mask != b->mark_mask)
-		return "mark-mask";
-	if (a->bypass != b->bypass)
-		return "bypass";
-	if (a->fail_open != b->fail_open)
-		return "fail-open";
-	if (a->queue_maxlen != b->queue_maxlen)
-		return "queue-maxlen";
-	if (a->rcvbuf != b->rcvbuf)
-		return "rcvbuf";
-	if (a->copy_range != b->copy_range)
-		return "copy-range";
-	if (a->batch != b->batch)
-		return "batch";
-	if (a->transport != b->transport)
-		return "transport";
-	if (a->ring_buffers != b->ring_buffers)
-		return "ring-buffers";
+#define FIELD(name, f) { name, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
+	static const struct { const char *name; size_t off, len; } fields[] = {
+		FIELD("queue", queue_first), FIELD("queue", queue_last),
+		FIELD("cpus", ncpus), FIELD("cpus", cpus),	/* unused entries stay 0 */
+		FIELD("mark-mask", mark_mask), FIELD("bypass", bypass),
+		FIELD("fail-open", fail_open), FIELD("queue-maxlen", queue_maxlen),
+		FIELD("rcvbuf", rcvbuf), FIELD("copy-range", copy_range), FIELD("batch", batch),
+		FIELD("transport", transport), FIELD("ring-buffers", ring_buffers),
+	};
+#undef FIELD
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (memcmp((const char *)a + fields[i].off, (const char *)b + fields[i].off,
+			   fields[i].len) != 0)
+			return fields[i].name;
 	return NULL;
 }
 
@@ -363,6 +361,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	char err[512], notes[4096] = "", flows[256];
 	struct conf *c = daemon_parse(d, path, notes, sizeof(notes));
 	struct gen *g, *old;
+	set_sig *sig;
 
 	if (!c) {
 		snprintf(msg, len, "%s: not reloaded, the running policy stays:\t%s", path, notes);
@@ -378,9 +377,11 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 		free(c);
 		return -1;
 	}
+	sig = sets_sign(&c->policy);
 	if (!(g = gen_build(c, err, sizeof(err)))) {
 		snprintf(msg, len, "%s: not reloaded, the running policy stays: %s", path, err);
 		log_err("reload: %s", msg);
+		free(sig);
 		return -1;
 	}
 	log_lines(LOG_LVL_WARN, notes);
@@ -388,7 +389,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	d->gen = g;
 	daemon_tracer(d);
 	gen_free(old);
-	daemon_sets_sign(d);
+	daemon_sets_install(d, sig);
 	path = c->path;		/* the old one went with its generation */
 	daemon_revalidate(d, flows, sizeof(flows));
 	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s%s%s",
@@ -403,18 +404,24 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 #define SETS_POLL_MS 500		/* the kernel's set headers, this often */
 #define SETS_FULL_S 30			/* and the sets whole, this often */
 
-/* The kernel's header of every set of the current policy, as the sets
- * were just read. */
-static void daemon_sets_sign(struct daemon *d)
+/* The kernel's header of every set of @pol, taken just before the sets are
+ * read: an edit made while they are read shows at the next poll. */
+static set_sig *sets_sign(const struct policy *pol)
 {
-	const struct policy *pol = &d->gen->conf->policy;
+	set_sig *sig = calloc(pol->nsets ? pol->nsets : 1, sizeof(*sig));
 	size_t i;
 
+	for (i = 0; sig && i < pol->nsets; i++)
+		if (set_kernel_header(pol->sets[i].name, sig[i], sizeof(sig[i])) < 0)
+			sig[i][0] = '\0';
+	return sig;
+}
+
+/* The signatures of the sets the current generation holds. */
+static void daemon_sets_install(struct daemon *d, set_sig *sig)
+{
 	free(d->sig);
-	d->sig = calloc(pol->nsets ? pol->nsets : 1, sizeof(*d->sig));
-	for (i = 0; d->sig && i < pol->nsets; i++)
-		if (set_kernel_header(pol->sets[i].name, d->sig[i], sizeof(d->sig[i])) < 0)
-			d->sig[i][0] = '\0';
+	d->sig = sig;
 	d->full_at = now_ms();
 }
 
@@ -432,6 +439,7 @@ static void daemon_sets_poll(struct daemon *d)
 	char sig[512], err[512], flows[256];
 	bool changed = now_ms() - d->full_at > SETS_FULL_S * 1000.0;
 	struct gen *g, *old;
+	set_sig *new_sig;
 	size_t i;
 
 	for (i = 0; !changed && d->sig && i < pol->nsets; i++)
@@ -445,8 +453,10 @@ static void daemon_sets_poll(struct daemon *d)
 	}
 	*g = *d->gen;
 	g->sets = (struct policy_sets){ 0 };
+	new_sig = sets_sign(pol);
 	if (set_kernel_load_all(pol, &g->sets, err, sizeof(err)) < 0) {
 		log_err("sets changed, but %s; the copies verdictd has stay", err);
+		free(new_sig);
 		free(g);
 		return;
 	}
@@ -456,7 +466,7 @@ static void daemon_sets_poll(struct daemon *d)
 	d->gen = g;
 	daemon_tracer(d);
 	gen_free(old);
-	daemon_sets_sign(d);
+	daemon_sets_install(d, new_sig);
 	daemon_revalidate(d, flows, sizeof(flows));
 	log_info("sets read again from the kernel (%zu sets, %zu members); %s", g->sets.n,
 		 total_members(&g->sets), flows);
@@ -521,6 +531,7 @@ static void run_until_signal(struct daemon *d)
 static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 {
 	char err[512];
+	set_sig *sig;
 
 	if (!have_net_admin()) {
 		log_err("verdictd needs CAP_NET_ADMIN to bind queues and read ipsets: run it as root");
@@ -532,14 +543,16 @@ static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 	 * that appears in between is missed. */
 	if (!(d->iw = ifwatch_open(err, sizeof(err))))
 		log_warn("%s", err);
+	sig = sets_sign(&c->policy);
 	if (!(d->gen = gen_build(c, err, sizeof(err)))) {
 		log_err("%s", err);
+		free(sig);
 		return -1;
 	}
+	daemon_sets_install(d, sig);
 	conf_warn_ifaces(c, stderr);
 	gen_slot_init(&d->slot, d->gen);
 	daemon_tracer(d);
-	daemon_sets_sign(d);
 	transport_probe_legacy_mmap(err, sizeof(err));
 	log_info("%s", err);
 	if (transport_choose(c->transport, kind, err, sizeof(err)) < 0) {

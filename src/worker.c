@@ -143,7 +143,6 @@ static void worker_judge_pending(struct worker *w)
 static void worker_judge(struct worker *w, const struct nfq_packet *np)
 {
 	struct worker_pending *e = &w->pend[w->npend++];
-	uint32_t reply = verdict_reply_bit(w->g->vp.mark_mask);
 
 	e->np = *np;
 	e->route = ROUTE_BAD;
@@ -153,7 +152,7 @@ static void worker_judge(struct worker *w, const struct nfq_packet *np)
 		e->p.hook = np->hook;
 		e->p.iif = np->iif;
 		e->p.oif = np->oif;
-		e->existing = reply && (np->mark & reply);
+		e->existing = (np->mark & w->g->reply_bit) != 0;
 		if (e->existing) {
 			pkt_reverse(&e->p);
 			w->count[ST_REPLY]++;
