@@ -196,7 +196,8 @@ static enum policy_match rule_match_partial(const struct policy_rule *r,
 					    const struct policy_sets *sets, const struct pkt *p)
 {
 	enum policy_match m = PM_YES, l4;
-	struct policy_rule known_rule = *r;
+	const struct policy_rule *rr = r;
+	struct policy_rule known_rule;
 	struct pkt known = *p;
 	bool meta_unknown = false;
 	size_t i;
@@ -241,10 +242,12 @@ static enum policy_match rule_match_partial(const struct policy_rule *r,
 	 * interfaces aside where they are not known. */
 	known.flags &= (uint8_t)~(PKT_F_PARTIAL | PKT_F_NOIFACE | PKT_F_NOHOOK);
 	if (meta_unknown) {
+		known_rule = *r;
 		known_rule.hook = 0;
 		known_rule.iif.present = known_rule.oif.present = false;
+		rr = &known_rule;
 	}
-	if (!policy_rule_matches(&known_rule, sets, &known))
+	if (!policy_rule_matches(rr, sets, &known))
 		return PM_NO;
 	return meta_unknown ? PM_UNKNOWN : PM_YES;
 }
