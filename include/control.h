@@ -8,8 +8,12 @@
  *   reload              ->  "ok WHAT" | "error WHY"
  *       the configuration read again and swapped in; WHY holds every
  *       file:line:col message, separated by tabs (one reply line)
+ *   set VERB NAME ...   ->  "ok WHAT" | "error WHY"
+ *       an ipset edit made in the kernel and in verdictd's copy, answered
+ *       once in force for new and existing connections (see setcmd.h;
+ *       "set restore" carries its lines tab-separated, up to 4 MiB)
  *   ping                ->  "ok verdictd VERSION"
- * verdictctl trace and verdictctl reload are the clients. */
+ * verdictctl trace, reload and set are the clients. */
 #ifndef VD_CONTROL_H
 #define VD_CONTROL_H
 
@@ -29,12 +33,15 @@ struct control {
 int control_open(struct control *ctl, const char *path, char *err, size_t len);
 
 #define CONTROL_REPLY_MAX 8192
+#define CONTROL_REQUEST_MAX ((4u << 20) + 64)	/* a set restore's lines */
 
 /* What the daemon answers with. */
 struct control_handlers {
 	const struct trace_ctx *trace;
 	/* Reloads; 0 or -1, with a one-line message (tabs between lines). */
 	int (*reload)(void *arg, char *msg, size_t len);
+	/* A set command (what follows "set "); 0 or -1, a one-line message. */
+	int (*set)(void *arg, const char *req, char *msg, size_t len);
 	void *arg;
 };
 

@@ -26,7 +26,22 @@ static inline unsigned int set_type_dims(enum set_type t)
 struct vset;
 
 struct vset *set_new(enum set_type type, uint8_t family);
+
+/* Sets are shared by the generations that hold them (see gen.h): set_ref
+ * takes one more reference, set_free drops one and frees with the last.
+ * References are taken and dropped by the main thread only. */
+struct vset *set_ref(struct vset *s);
 void set_free(struct vset *s);
+
+/* From now on workers may read @s while the main thread edits it: adds
+ * and deletes are made in place without moving anything a reader may be
+ * at (a deletion leaves a tombstone; a reader sees an element whole or not
+ * at all). An add that would have to move memory (the table is full, or a
+ * prefix length the set does not have yet) fails with EAGAIN: the caller
+ * edits a copy (set_clone, unsealed, without tombstones) and publishes it
+ * in a new generation. Either way an edit costs O(1) amortised. */
+void set_seal(struct vset *s);
+struct vset *set_clone(const struct vset *s);
 
 /* Adds @a/@plen (address sets) or the port range @lo-@hi (port sets).
  * 0 on success, -1 with errno ENOMEM or EINVAL. */
@@ -46,11 +61,32 @@ int set_del_addr_port(struct vset *s, const union vd_addr *a, unsigned int plen,
 		      uint8_t proto, uint16_t port);
 int set_del_ports(struct vset *s, uint16_t lo, uint16_t hi);
 
-/* Lookups: a set of another family never contains the address. */
+/* One element as ipset writes it (ipset add/del). */
+struct set_elem {
+	union vd_addr addr;	/* address and ip,port sets (masked to plen on add) */
+	unsigned int plen;
+	uint8_t proto;		/* ip,port sets: as set_add_addr_port */
+	uint16_t port;		/* ip,port sets; bitmap:port: the range's first */
+	uint16_t port_hi;	/* bitmap:port: the range's last */
+	bool nomatch;		/* hash:net and hash:net,port: an exception */
+};
+
+/* ipset add (an element already there takes @e's nomatch flag, as with
+ * ipset add -exist) and ipset del; 0, or -1 with errno (see above). */
+int set_elem_add(struct vset *s, const struct set_elem *e);
+int set_elem_del(struct vset *s, const struct set_elem *e);
+
+/* Lookups: a set of another family never contains the address. In a
+ * hash:net the longest prefix that holds the address decides, and a
+ * "nomatch" element there is no match, as in the kernel. */
 bool set_has_addr(const struct vset *s, uint8_t family, const union vd_addr *a);
 bool set_has_port(const struct vset *s, uint16_t port);
 bool set_has_addr_port(const struct vset *s, uint8_t family, const union vd_addr *a,
 		       uint8_t proto, uint16_t port);
+
+/* The same elements (and nomatch flags): a whole read that found what
+ * verdictd holds changes nothing. Main thread only. */
+bool set_equal(const struct vset *a, const struct vset *b);
 
 enum set_type set_get_type(const struct vset *s);
 uint8_t set_get_family(const struct vset *s);

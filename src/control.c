@@ -108,8 +108,15 @@ static void answer(const struct control_handlers *h, char *req, char *out, size_
 		snprintf(out, len, "%s %s\n", r < 0 ? "error" : "ok", msg);
 		return;
 	}
+	if (strncmp(req, "set ", 4) == 0) {
+		char msg[CONTROL_REPLY_MAX - 16];
+		int r = h->set(h->arg, req + 4, msg, sizeof(msg));
+
+		snprintf(out, len, "%s %s\n", r < 0 ? "error" : "ok", msg);
+		return;
+	}
 	if (strncmp(req, "trace ", 6) != 0) {
-		snprintf(out, len, "error unknown request (trace HOOK HEADER, reload, ping)\n");
+		snprintf(out, len, "error unknown request (trace HOOK HEADER, reload, set ..., ping)\n");
 		return;
 	}
 	hook = strtol(req + 6, &end, 10);
@@ -131,16 +138,20 @@ static void answer(const struct control_handlers *h, char *req, char *out, size_
 void control_serve(struct control *ctl, const struct control_handlers *h)
 {
 	struct timeval tv = { 1, 0 };
-	char buf[4096], out[CONTROL_REPLY_MAX];
+	char *buf, out[CONTROL_REPLY_MAX];
 	size_t have = 0;
 	int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
+	if (!(buf = malloc(CONTROL_REQUEST_MAX))) {
+		close(fd);
+		return;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	for (;;) {
-		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+		ssize_t n = recv(fd, buf + have, CONTROL_REQUEST_MAX - 1 - have, 0);
 		char *nl, *line = buf;
 
 		if (n <= 0)
@@ -156,10 +167,11 @@ void control_serve(struct control *ctl, const struct control_handlers *h)
 		}
 		have -= (size_t)(line - buf);
 		memmove(buf, line, have);
-		if (have == sizeof(buf) - 1)
+		if (have == CONTROL_REQUEST_MAX - 1)
 			break;		/* a line longer than any request */
 	}
 out:
+	free(buf);
 	close(fd);
 }
 

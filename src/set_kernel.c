@@ -27,6 +27,7 @@ struct capture {
 	size_t outlen;
 	FILE *outf;
 	char msg[512];		/* libipset's error message */
+	bool failed;		/* an error was reported (not a warning) */
 };
 
 static int capture_out(struct ipset_session *session, void *p, const char *fmt, ...)
@@ -50,6 +51,8 @@ static int capture_custom_err(struct ipset *ipset, void *p, int status, const ch
 	va_start(ap, fmt);
 	vsnprintf(cap->msg, sizeof(cap->msg), fmt, ap);
 	va_end(ap);
+	/* @status is an exit code (enum ipset_exittype): 0 is success. */
+	cap->failed |= status != IPSET_NO_PROBLEM;
 	return status;
 }
 
@@ -60,6 +63,10 @@ static int capture_std_err(struct ipset *ipset, void *p)
 	const char *msg = ipset_session_report_msg(session);
 
 	snprintf(cap->msg, sizeof(cap->msg), "%s", msg ? msg : "unknown ipset error");
+	/* A warning is ipset's success with a word (ipset test: "is in
+	 * set"). ipset_parse_argv may return 0 after an error was reported
+	 * (a syntax error in an element): the report's type is what counts. */
+	cap->failed |= ipset_session_report_type(session) != IPSET_WARNING;
 	ipset_session_report_reset(session);
 	return -1;
 }
@@ -72,6 +79,7 @@ static int set_kernel_run(struct capture *cap, int argc, const char *const *args
 	int i, ret = -1;
 
 	cap->msg[0] = '\0';
+	cap->failed = false;
 	free(cap->out);
 	cap->out = NULL;
 	cap->outf = open_memstream(&cap->out, &cap->outlen);
@@ -86,6 +94,8 @@ static int set_kernel_run(struct capture *cap, int argc, const char *const *args
 	argv[i] = NULL;
 	ipset_custom_printf(ipset, capture_custom_err, capture_std_err, capture_out, cap);
 	ret = ipset_parse_argv(ipset, argc, argv);
+	if (cap->failed && ret >= 0)
+		ret = -1;
 	/* libipset ends its messages with a newline; ours are one line. */
 	cap->msg[strcspn(cap->msg, "\n")] = '\0';
 out:
@@ -120,44 +130,72 @@ static int parse_proto_port(struct ipset *ipset, uint8_t family, const char *str
 	return 0;
 }
 
-static int add_member(struct ipset *ipset, struct vset *s, const char *elem, char *err, size_t errlen)
+/* One element in ipset's own syntax ("ADDR[/PLEN]", "ADDR[/PLEN],PROTO:PORT",
+ * "PORT[-PORT]") for a set of @type and @family. */
+static int parse_elem(struct ipset *ipset, enum set_type type, uint8_t family, const char *elem,
+		      struct set_elem *e)
 {
-	char buf[160], *slash, *dash, *comma = NULL;
-	union vd_addr a;
+	char buf[160], *slash, *dash, *comma = NULL, *end;
 	unsigned long plen, lo, hi;
-	uint8_t proto = 0;
-	uint16_t port = 0;
 
-	snprintf(buf, sizeof(buf), "%s", elem);
-	if (set_get_type(s) == SET_BITMAP_PORT) {
+	memset(e, 0, sizeof(*e));
+	if (snprintf(buf, sizeof(buf), "%s", elem) >= (int)sizeof(buf))
+		return -1;
+	if (type == SET_BITMAP_PORT) {
 		dash = strchr(buf, '-');
 		if (dash)
 			*dash++ = '\0';
-		lo = strtoul(buf, NULL, 10);
-		hi = dash ? strtoul(dash, NULL, 10) : lo;
-		if (lo > 65535 || hi > 65535 || set_add_ports(s, (uint16_t)lo, (uint16_t)hi) < 0)
-			goto bad;
+		lo = strtoul(buf, &end, 10);
+		hi = dash ? strtoul(dash, &end, 10) : lo;
+		if (*end || lo > 65535 || hi > 65535 || lo > hi)
+			return -1;
+		e->port = (uint16_t)lo;
+		e->port_hi = (uint16_t)hi;
 		return 0;
 	}
-	if (set_type_dims(set_get_type(s)) == 2) {
+	if (set_type_dims(type) == 2) {
 		comma = strchr(buf, ',');
 		if (!comma)
-			goto bad;
+			return -1;
 		*comma++ = '\0';
-		if (parse_proto_port(ipset, set_get_family(s), comma, &proto, &port) < 0)
-			goto bad;
+		if (parse_proto_port(ipset, family, comma, &e->proto, &e->port) < 0)
+			return -1;
 	}
-	memset(&a, 0, sizeof(a));
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
-	if (inet_pton(set_get_family(s), buf, a.b) != 1)
+	if (inet_pton(family, buf, e->addr.b) != 1)
+		return -1;
+	plen = family == AF_INET ? 32 : 128;
+	if (slash && ((plen = strtoul(slash, &end, 10)) > (family == AF_INET ? 32u : 128u) || *end))
+		return -1;
+	e->plen = (unsigned int)plen;
+	return 0;
+}
+
+int set_kernel_elem(const struct vset *s, const char *text, struct set_elem *e)
+{
+	struct ipset *ipset;
+	int ret;
+
+	ipset_load_types();
+	if (!(ipset = ipset_init()))
+		return -1;
+	ret = parse_elem(ipset, set_get_type(s), set_get_family(s), text, e);
+	ipset_fini(ipset);
+	return ret;
+}
+
+/* "add NAME ELEM [timeout N] [nomatch] ..." of ipset save, into @s. */
+static int add_member(struct ipset *ipset, struct vset *s, const char *elem, const char *line,
+		      char *err, size_t errlen)
+{
+	struct set_elem e;
+
+	if (parse_elem(ipset, set_get_type(s), set_get_family(s), elem, &e) < 0)
 		goto bad;
-	plen = set_get_family(s) == AF_INET ? 32 : 128;
-	if (slash)
-		plen = strtoul(slash, NULL, 10);
-	if ((comma ? set_add_addr_port(s, &a, (unsigned int)plen, proto, port)
-		   : set_add_addr(s, &a, (unsigned int)plen)) < 0)
+	e.nomatch = strstr(line, " nomatch") != NULL;
+	if (set_elem_add(s, &e) < 0)
 		goto bad;
 	return 0;
 bad:
@@ -237,11 +275,7 @@ static int parse_save(const struct policy_set *decl, const char *text, struct vs
 				goto out;
 			}
 		} else if (strcmp(cmd, "add") == 0 && s) {
-			/* "nomatch" entries are exceptions inside a hash:net; the
-			 * userspace copy does not model them yet: skip, never widen. */
-			if (strstr(line, " nomatch"))
-				continue;
-			if (add_member(ipset, s, arg, err, errlen) < 0)
+			if (add_member(ipset, s, arg, line, err, errlen) < 0)
 				goto out;
 		}
 	}
@@ -249,6 +283,7 @@ static int parse_save(const struct policy_set *decl, const char *text, struct vs
 		snprintf(err, errlen, "ipset printed no header for set '%s'", decl->name);
 		goto out;
 	}
+	set_seal(s);
 	*out = s;
 	s = NULL;
 	ret = 0;
@@ -325,6 +360,52 @@ int set_kernel_header(const char *name, char *sig, size_t len)
 	ret = used < len ? 0 : -1;
 out:
 	free(cap.out);
+	return ret;
+}
+
+int set_kernel_cmd(const char *const *argv, int argc, char **out, char *err, size_t errlen)
+{
+	struct capture cap = { 0 };
+	int ret = set_kernel_run(&cap, argc, argv);
+
+	snprintf(err, errlen, "%s", cap.msg);
+	if (out)
+		*out = cap.out;
+	else
+		free(cap.out);
+	return ret;
+}
+
+int set_kernel_restore(const char *text, char *err, size_t errlen)
+{
+	struct capture cap = { 0 };
+	struct ipset *ipset;
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	int ret = -1;
+
+	ipset_load_types();
+	ipset = ipset_init();
+	cap.outf = open_memstream(&cap.out, &cap.outlen);
+	if (!in || !ipset || !cap.outf) {
+		snprintf(err, errlen, "cannot start libipset: %s", strerror(errno));
+		goto out;
+	}
+	ipset_custom_printf(ipset, capture_custom_err, capture_std_err, capture_out, &cap);
+	/* ipset restore's own reader: the lines go to the kernel in batches,
+	 * and the first error stops it with the line's number. */
+	ret = ipset_parse_stream(ipset, in);
+	if (cap.failed && ret >= 0)
+		ret = -1;
+	cap.msg[strcspn(cap.msg, "\n")] = '\0';
+	snprintf(err, errlen, "%s", cap.msg);
+out:
+	if (ipset)
+		ipset_fini(ipset);
+	if (cap.outf)
+		fclose(cap.outf);
+	free(cap.out);
+	if (in)
+		fclose(in);
 	return ret;
 }
 

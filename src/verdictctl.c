@@ -2,7 +2,9 @@
  *   import   an iptables-save file into a verdictd policy, the ipset
  *            restore file it needs and the fixed rule set;
  *   trace    which rule the running daemon gives packet headers, with its
- *            live policy and sets (through its control socket). */
+ *            live policy and sets (through its control socket);
+ *   reload   the running daemon's configuration read again;
+ *   set      its ipsets edited, in the kernel and in its copies. */
 #include "config.h"
 
 #include <ctype.h>
@@ -37,6 +39,12 @@ static void usage(FILE *out)
 		"Have the running verdictd read its configuration again and swap it in; returns\n"
 		"once the new policy is in force (exit 0), or prints why the file was refused\n"
 		"(every file:line:col; the running policy stays; exit 1).\n\n"
+		"Usage: verdictctl set [-s SOCKET] add|del NAME ELEMENT [timeout N] [nomatch]\n"
+		"       verdictctl set [-s SOCKET] test|list|flush NAME | swap NAME NAME2 | restore FILE\n"
+		"Edit one of the running policy's ipsets in the kernel and in verdictd's copy\n"
+		"together, as ipset would (add and del as with -exist; restore reads ipset\n"
+		"restore syntax, - for stdin); returns once the edit is in force for new and\n"
+		"existing connections (exit 0), else prints why (exit 1; test: not in set).\n\n"
 		"Usage: verdictctl import [OPTION]... FILE...\n"
 		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
 		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore,\n"
@@ -490,20 +498,15 @@ static int cmd_trace(int argc, char **argv)
 	return bad;
 }
 
-/* reload: one request, one answer line (parts tab-separated). */
-static int cmd_reload(int argc, char **argv)
+/* One request @req (a line, newline added here), one answer line whose
+ * parts are tab-separated: printed one a line, to stdout after "ok", to
+ * stderr after "error". 0 (ok), 1 (error), 2 (verdictd not reached). */
+static int ask(const char *path, const char *req)
 {
-	const char *path = CONTROL_DEFAULT_PATH;
 	char line[CONTROL_REPLY_MAX];
 	FILE *sock;
 	int fd, ok;
 
-	if (argc == 3 && strcmp(argv[1], "-s") == 0)
-		path = argv[2];
-	else if (argc != 1) {
-		fprintf(stderr, "verdictctl: usage: verdictctl reload [-s SOCKET]\n");
-		return 2;
-	}
 	fd = control_connect(path);
 	if (fd < 0) {
 		fprintf(stderr, "verdictctl: cannot reach verdictd at %s: %s (is it running? its"
@@ -511,7 +514,8 @@ static int cmd_reload(int argc, char **argv)
 		return 2;
 	}
 	sock = fdopen(fd, "r+");
-	if (!sock || fputs("reload\n", sock) < 0 || fflush(sock) != 0 || !fgets(line, sizeof(line), sock)) {
+	if (!sock || fputs(req, sock) < 0 || fputc('\n', sock) < 0 || fflush(sock) != 0 ||
+	    !fgets(line, sizeof(line), sock)) {
 		fprintf(stderr, "verdictctl: no answer from verdictd at %s\n", path);
 		if (sock)
 			fclose(sock);
@@ -529,6 +533,90 @@ static int cmd_reload(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* reload: one request, one answer. */
+static int cmd_reload(int argc, char **argv)
+{
+	const char *path = CONTROL_DEFAULT_PATH;
+
+	if (argc == 3 && strcmp(argv[1], "-s") == 0)
+		path = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "verdictctl: usage: verdictctl reload [-s SOCKET]\n");
+		return 2;
+	}
+	return ask(path, "reload");
+}
+
+/* "set restore" + the file's lines, tab-separated (a tab inside a line is
+ * whitespace to ipset: a space). NULL with a message printed. */
+static char *restore_request(const char *file)
+{
+	FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char *req = NULL;
+	size_t len = 0, n;
+	FILE *out;
+	int c;
+
+	if (!in) {
+		fprintf(stderr, "verdictctl: %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	out = open_memstream(&req, &len);
+	if (out) {
+		fputs("set restore\t", out);
+		while ((c = getc(in)) != EOF)
+			putc(c == '\n' ? '\t' : c == '\t' || c == '\r' ? ' ' : c, out);
+		fclose(out);
+	}
+	if (in != stdin)
+		fclose(in);
+	n = req ? strlen(req) : 0;
+	if (!req || n > CONTROL_REQUEST_MAX - 2) {
+		fprintf(stderr, "verdictctl: %s: %s\n", file, req ? "more than 4 MiB: use ipset restore"
+			" (verdictd follows edits made with ipset)" : strerror(errno));
+		free(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* set VERB NAME [ELEM] [OPTIONS] | set restore FILE: the words as one
+ * request. */
+static int cmd_set(int argc, char **argv)
+{
+	const char *path = CONTROL_DEFAULT_PATH;
+	char req[1024];
+	size_t used;
+	int i = 1, ret;
+
+	if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+		path = argv[2];
+		i = 3;
+	}
+	if (argc - i < 2) {
+		fprintf(stderr, "verdictctl: usage: verdictctl set [-s SOCKET] add|del|test|list|flush|swap"
+			" NAME [ELEMENT|NAME2] [timeout N] [nomatch], or set restore FILE\n");
+		return 2;
+	}
+	if (strcmp(argv[i], "restore") == 0) {
+		char *r = argc - i == 2 ? restore_request(argv[i + 1]) : NULL;
+
+		if (argc - i != 2)
+			fprintf(stderr, "verdictctl: usage: verdictctl set restore FILE\n");
+		ret = r ? ask(path, r) : 2;
+		free(r);
+		return ret;
+	}
+	used = (size_t)snprintf(req, sizeof(req), "set");
+	for (; i < argc && used < sizeof(req); i++)
+		used += (size_t)snprintf(req + used, sizeof(req) - used, " %s", argv[i]);
+	if (used >= sizeof(req)) {
+		fprintf(stderr, "verdictctl: the command is too long\n");
+		return 2;
+	}
+	return ask(path, req);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
@@ -537,6 +625,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "reload") == 0)
 		return cmd_reload(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return cmd_set(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
@@ -545,6 +635,6 @@ int main(int argc, char **argv)
 		printf("verdictctl %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "verdictctl: expected a command: import or trace; see verdictctl --help\n");
+	fprintf(stderr, "verdictctl: expected a command: import, trace, reload or set; see verdictctl --help\n");
 	return 2;
 }

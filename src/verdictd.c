@@ -27,6 +27,8 @@
 #include "log.h"
 #include "rules.h"
 #include "set_kernel.h"
+#include "setcmd.h"
+#include "setwatch.h"
 #include "trace.h"
 #include "transport.h"
 #include "worker.h"
@@ -194,10 +196,6 @@ static void log_stats(struct worker *const *w, size_t n, bool at_exit)
 }
 
 static double now_ms(void);
-struct daemon;
-typedef char set_sig[512];
-static set_sig *sets_sign(const struct policy *pol);
-static void daemon_sets_install(struct daemon *d, set_sig *sig);
 
 /* The daemon's resources, released in one place whatever was set up. */
 struct daemon {
@@ -212,10 +210,12 @@ struct daemon {
 	struct control ctl;
 	struct ifwatch *iw;		/* NULL: interfaces are not followed */
 	int sfd, stop_fd, tfd;		/* tfd: the sets' poll timer */
-	set_sig *sig;			/* each set's kernel header when last read */
-	double full_at;			/* when the sets were last read whole */
+	struct setwatch *sw;		/* the current policy's sets, followed */
 	atomic_bool stop;
 };
+
+static struct setwatch *sets_watch(const struct policy *pol);
+static void sets_watch_commit(struct daemon *d, struct setwatch *sw);
 
 static size_t total_members(const struct policy_sets *sets)
 {
@@ -361,7 +361,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	char err[512], notes[4096] = "", flows[256];
 	struct conf *c = daemon_parse(d, path, notes, sizeof(notes));
 	struct gen *g, *old;
-	set_sig *sig;
+	struct setwatch *sw;
 
 	if (!c) {
 		snprintf(msg, len, "%s: not reloaded, the running policy stays:\t%s", path, notes);
@@ -377,11 +377,12 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 		free(c);
 		return -1;
 	}
-	sig = sets_sign(&c->policy);
-	if (!(g = gen_build(c, err, sizeof(err)))) {
-		snprintf(msg, len, "%s: not reloaded, the running policy stays: %s", path, err);
+	sw = sets_watch(&c->policy);
+	if (!sw || !(g = gen_build(c, err, sizeof(err)))) {
+		snprintf(msg, len, "%s: not reloaded, the running policy stays: %s", path,
+			 sw ? err : "out of memory");
 		log_err("reload: %s", msg);
-		free(sig);
+		setwatch_close(sw);
 		return -1;
 	}
 	log_lines(LOG_LVL_WARN, notes);
@@ -389,7 +390,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	d->gen = g;
 	daemon_tracer(d);
 	gen_free(old);
-	daemon_sets_install(d, sig);
+	sets_watch_commit(d, sw);
 	path = c->path;		/* the old one went with its generation */
 	daemon_revalidate(d, flows, sizeof(flows));
 	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s%s%s",
@@ -402,74 +403,183 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 }
 
 #define SETS_POLL_MS 500		/* the kernel's set headers, this often */
-#define SETS_FULL_S 30			/* and the sets whole, this often */
 
-/* The kernel's header of every set of @pol, taken just before the sets are
- * read: an edit made while they are read shows at the next poll. */
-static set_sig *sets_sign(const struct policy *pol)
+/* A follower for @pol's sets, their headers taken before gen_build reads
+ * them (an edit made while they are read shows at the next poll). */
+static struct setwatch *sets_watch(const struct policy *pol)
 {
-	set_sig *sig = calloc(pol->nsets ? pol->nsets : 1, sizeof(*sig));
-	size_t i;
+	struct setwatch *sw = setwatch_open(pol->nsets);
 
-	for (i = 0; sig && i < pol->nsets; i++)
-		if (set_kernel_header(pol->sets[i].name, sig[i], sizeof(sig[i])) < 0)
-			sig[i][0] = '\0';
-	return sig;
+	for (size_t i = 0; sw && i < pol->nsets; i++)
+		setwatch_sign(sw, pol, i);
+	return sw;
 }
 
-/* The signatures of the sets the current generation holds. */
-static void daemon_sets_install(struct daemon *d, set_sig *sig)
+/* @sw follows the sets of the generation just published. */
+static void sets_watch_commit(struct daemon *d, struct setwatch *sw)
 {
-	free(d->sig);
-	d->sig = sig;
-	d->full_at = now_ms();
+	for (size_t i = 0; i < d->gen->conf->policy.nsets; i++)
+		setwatch_commit(sw, i);
+	setwatch_close(d->sw);
+	d->sw = sw;
 }
 
-/* ipset edits made behind verdictd's back (fail2ban, CrowdSec, people):
- * no notification exists, so the sets' headers are read every
- * SETS_POLL_MS (entry count, memory, initval: an add, del, flush, swap,
- * restore-then-swap or expiry changes one), and the sets are read whole
- * when one changed, or every SETS_FULL_S (a del and an add between two
- * polls may leave the header as it was). A change publishes a generation
- * with the new copies, sharing the policy and the classifier, and brings
- * existing connections in line. */
-static void daemon_sets_poll(struct daemon *d)
+/* Publishes a generation that shares the current policy and classifier,
+ * with @sets (taken over) in place of the current sets; the workers judge
+ * with it from their next batch. */
+static int daemon_publish_sets(struct daemon *d, struct policy_sets *sets)
 {
-	const struct policy *pol = &d->gen->conf->policy;
-	char sig[512], err[512], flows[256];
-	bool changed = now_ms() - d->full_at > SETS_FULL_S * 1000.0;
-	struct gen *g, *old;
-	set_sig *new_sig;
-	size_t i;
+	struct gen *g = calloc(1, sizeof(*g)), *old;
 
-	for (i = 0; !changed && d->sig && i < pol->nsets; i++)
-		changed = set_kernel_header(pol->sets[i].name, sig, sizeof(sig)) < 0 ||
-			  strcmp(sig, d->sig[i]) != 0;
-	if (!changed || !pol->nsets)
-		return;
-	if (!(g = calloc(1, sizeof(*g)))) {
-		log_err("sets changed, but out of memory to read them");
-		return;
+	if (!g) {
+		set_kernel_free_all(sets);
+		return -1;
 	}
 	*g = *d->gen;
-	g->sets = (struct policy_sets){ 0 };
-	new_sig = sets_sign(pol);
-	if (set_kernel_load_all(pol, &g->sets, err, sizeof(err)) < 0) {
-		log_err("sets changed, but %s; the copies verdictd has stay", err);
-		free(new_sig);
-		free(g);
-		return;
-	}
-	/* The policy and the classifier go on with the new generation. */
-	d->gen->owns = false;
+	g->sets = *sets;
+	d->gen->owns = false;		/* the policy and the classifier go on */
 	old = gen_publish(&d->slot, g, d->rdp, d->nw);
 	d->gen = g;
 	daemon_tracer(d);
 	gen_free(old);
-	daemon_sets_install(d, new_sig);
+	return 0;
+}
+
+/* The current sets, as a new array sharing every set. */
+static int sets_share(const struct policy_sets *cur, struct policy_sets *next)
+{
+	next->set = calloc(cur->n ? cur->n : 1, sizeof(*next->set));
+	if (!next->set)
+		return -1;
+	for (next->n = 0; next->n < cur->n; next->n++)
+		next->set[next->n] = set_ref(cur->set[next->n]);
+	return 0;
+}
+
+/* Reads set @i again into @next (in place of its shared copy): 1 when its
+ * members differ from the current copy's, 0 when not, -1 on error. */
+static int sets_read_one(struct daemon *d, size_t i, struct policy_sets *next)
+{
+	const struct policy_set *decl = &d->gen->conf->policy.sets[i];
+	char err[512];
+	struct vset *s;
+
+	if (set_kernel_load(decl, &s, err, sizeof(err)) < 0) {
+		log_err("set '%s' changed, but %s; the copy verdictd has stays", decl->name, err);
+		return -1;
+	}
+	if (set_equal(s, next->set[i])) {
+		set_free(s);
+		return 0;
+	}
+	set_free(next->set[i]);
+	next->set[i] = s;
+	return 1;
+}
+
+/* ipset edits made behind verdictd's back (see setwatch.h): each set due
+ * is read whole, alone; when one's members changed, a generation with the
+ * new copies is published and existing connections are brought in line. */
+static void daemon_sets_poll(struct daemon *d)
+{
+	const struct policy *pol = &d->gen->conf->policy;
+	struct policy_sets next;
+	char flows[256], names[256] = "";
+	size_t i, used = 0;
+	bool changed = false;
+
+	if (!pol->nsets || sets_share(&d->gen->sets, &next) < 0)
+		return;
+	for (i = 0; i < pol->nsets; i++) {
+		if (!setwatch_due(d->sw, pol, i, set_count(next.set[i])))
+			continue;
+		if (sets_read_one(d, i, &next) > 0) {
+			changed = true;
+			used += (size_t)snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0,
+						 "%s%s", used ? ", " : "", pol->sets[i].name);
+		}
+		setwatch_commit(d->sw, i);
+	}
+	if (!changed) {
+		set_kernel_free_all(&next);
+		return;
+	}
+	if (daemon_publish_sets(d, &next) < 0) {
+		log_err("sets changed, but out of memory to publish them");
+		return;
+	}
 	daemon_revalidate(d, flows, sizeof(flows));
-	log_info("sets read again from the kernel (%zu sets, %zu members); %s", g->sets.n,
-		 total_members(&g->sets), flows);
+	log_info("set%s %s changed in the kernel: read again (%zu members in all); %s",
+		 strchr(names, ',') ? "s" : "", names, total_members(&d->gen->sets), flows);
+}
+
+/* Set @i of @next after @c, in the copy: edited in place, replaced by an
+ * edited copy, or read again. 1 when @next must be published. */
+static int set_cmd_copy(struct daemon *d, const struct setcmd *c, size_t i, struct policy_sets *next)
+{
+	struct vset *copy = NULL;
+	int r = setcmd_copy(c, next->set[i], &copy);
+
+	if (r == 2) {
+		set_free(next->set[i]);
+		next->set[i] = copy;
+		return 1;
+	}
+	if (r == 1) {
+		setwatch_sign(d->sw, &d->gen->conf->policy, i);
+		return sets_read_one(d, i, next) > 0;
+	}
+	return 0;
+}
+
+/* verdictctl set ...: the kernel's set edited, then verdictd's copy, then
+ * the connections; the reply once the edit is in force for new and
+ * existing connections. 0, or -1; what happened in @msg. */
+static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
+{
+	struct daemon *d = arg;
+	const struct policy *pol = &d->gen->conf->policy;
+	struct setcmd c;
+	struct policy_sets next = { 0 };
+	char err[CONTROL_REPLY_MAX - 400], flows[256];
+	size_t idx[64], n, k;
+	int r, publish = 0;
+
+	if (setcmd_parse(req, &c, err, sizeof(err)) < 0) {
+		snprintf(msg, len, "%s", err);
+		return -1;
+	}
+	n = setcmd_sets(&c, pol, idx, 64);
+	if (!n && c.verb != SETCMD_RESTORE) {
+		snprintf(msg, len, "'%s' is not a set of the running policy%s%s", c.name,
+			 c.name2[0] ? " (nor is '" : "", c.name2[0] ? c.name2 : "");
+		if (c.name2[0])
+			snprintf(msg + strlen(msg), len - strlen(msg), "')");
+		setcmd_free(&c);
+		return -1;
+	}
+	r = setcmd_kernel(&c, err, sizeof(err));
+	if (r < 0 || c.verb == SETCMD_TEST || c.verb == SETCMD_LIST || !n ||
+	    sets_share(&d->gen->sets, &next) < 0) {
+		snprintf(msg, len, "%s%s", err, !n && r == 0 ? " (it names none of the policy's sets)" : "");
+		setcmd_free(&c);
+		return r;
+	}
+	for (k = 0; k < n; k++) {
+		publish |= set_cmd_copy(d, &c, idx[k], &next);
+		setwatch_sign(d->sw, pol, idx[k]);
+		setwatch_commit(d->sw, idx[k]);
+	}
+	if (publish)
+		daemon_publish_sets(d, &next);
+	else
+		set_kernel_free_all(&next);
+	daemon_revalidate(d, flows, sizeof(flows));
+	snprintf(msg, len, "%s; %s", err, flows);
+	log_info("set %s %s%s%s: %s", (const char *[]){ "add", "del", "test", "list", "flush", "swap",
+		 "restore" }[c.verb], c.name, c.elem[0] ? " " : "", c.elem, msg);
+	setcmd_free(&c);
+	return 0;
 }
 
 /* Link events: the policy's interface names looked up again. */
@@ -488,7 +598,7 @@ static void daemon_links(struct daemon *d)
  * SIGINT stop), control socket clients and link events. */
 static void run_until_signal(struct daemon *d)
 {
-	struct control_handlers h = { &d->tctx, daemon_reload, d };
+	struct control_handlers h = { &d->tctx, daemon_reload, daemon_set_cmd, d };
 	struct signalfd_siginfo si;
 	char msg[CONTROL_REPLY_MAX];
 
@@ -531,7 +641,7 @@ static void run_until_signal(struct daemon *d)
 static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 {
 	char err[512];
-	set_sig *sig;
+	struct setwatch *sw;
 
 	if (!have_net_admin()) {
 		log_err("verdictd needs CAP_NET_ADMIN to bind queues and read ipsets: run it as root");
@@ -543,13 +653,18 @@ static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 	 * that appears in between is missed. */
 	if (!(d->iw = ifwatch_open(err, sizeof(err))))
 		log_warn("%s", err);
-	sig = sets_sign(&c->policy);
-	if (!(d->gen = gen_build(c, err, sizeof(err)))) {
-		log_err("%s", err);
-		free(sig);
+	if (!(sw = sets_watch(&c->policy))) {
+		log_err("out of memory");
+		conf_free(c);
+		free(c);
 		return -1;
 	}
-	daemon_sets_install(d, sig);
+	if (!(d->gen = gen_build(c, err, sizeof(err)))) {
+		log_err("%s", err);
+		setwatch_close(sw);
+		return -1;
+	}
+	sets_watch_commit(d, sw);
 	conf_warn_ifaces(c, stderr);
 	gen_slot_init(&d->slot, d->gen);
 	daemon_tracer(d);
@@ -672,7 +787,7 @@ static void daemon_close(struct daemon *d)
 		close(d->stop_fd);
 	if (d->tfd >= 0)
 		close(d->tfd);
-	free(d->sig);
+	setwatch_close(d->sw);
 	ifwatch_close(d->iw);
 	gen_free(d->gen);
 }

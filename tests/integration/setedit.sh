@@ -54,7 +54,7 @@ in_f ipset swap banned banned2
 sleep 1.2
 expect_status 2 "ipset swap: the swapped-in set's host is refused" tcp_from 10.0.1.3
 expect_status 0 "... and the other one connects" tcp_from 10.0.1.2
-check "the daemon read the sets again" grep -q "sets read again from the kernel" "$VD_LOG"
+check "the daemon read the sets again" grep -q "changed in the kernel: read again" "$VD_LOG"
 vd_stop
 in_f ipset destroy banned2 2>/dev/null
 check "verdictd exits 0" test "$VD_STATUS" = 0

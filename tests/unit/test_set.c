@@ -184,8 +184,77 @@ static void test_delete(void)
 	set_free(p);
 }
 
+/* hash:net's nomatch: the longest prefix holding the address decides. */
+static void test_nomatch(void)
+{
+	struct vset *s = set_new(SET_HASH_NET, AF_INET);
+	struct set_elem e = { .plen = 8 };
+	union vd_addr a;
+
+	e.addr = a4("10.0.0.0");
+	CHECK(set_elem_add(s, &e) == 0, "add /8");
+	e.addr = a4("10.1.0.0"); e.plen = 16; e.nomatch = true;
+	CHECK(set_elem_add(s, &e) == 0, "add /16 nomatch");
+	e.addr = a4("10.1.2.0"); e.plen = 24; e.nomatch = false;
+	CHECK(set_elem_add(s, &e) == 0, "add /24 inside the exception");
+	a = a4("10.2.0.1"); CHECK(set_has_addr(s, AF_INET, &a), "in /8");
+	a = a4("10.1.0.1"); CHECK(!set_has_addr(s, AF_INET, &a), "nomatch /16 excepts it");
+	a = a4("10.1.2.1"); CHECK(set_has_addr(s, AF_INET, &a), "/24 inside the exception matches");
+	e.addr = a4("10.1.0.0"); e.plen = 16; e.nomatch = false;
+	CHECK(set_elem_add(s, &e) == 0 && set_count(s) == 3, "add again without nomatch: flag cleared");
+	a = a4("10.1.0.1"); CHECK(set_has_addr(s, AF_INET, &a), "no longer an exception");
+	set_free(s);
+	s = set_new(SET_HASH_IP, AF_INET);
+	e.nomatch = true; e.plen = 32;
+	CHECK(set_elem_add(s, &e) < 0 && errno == EINVAL, "hash:ip has no nomatch");
+	set_free(s);
+}
+
+/* A sealed set is edited in place while readers may look (tombstones, no
+ * move); what would move memory says EAGAIN, and a clone takes it. */
+static void test_sealed(void)
+{
+	struct vset *s = set_new(SET_HASH_NET, AF_INET), *c, *d;
+	union vd_addr a;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < 100; i++) {
+		a.w[0] = htonl(0x0a000000u + i); a.w[1] = a.w[2] = a.w[3] = 0;
+		set_add_addr(s, &a, 32);
+	}
+	set_seal(s);
+	a = a4("10.0.0.5");
+	CHECK(set_del_addr(s, &a, 32) == 0 && !set_has_addr(s, AF_INET, &a), "del in place");
+	CHECK(set_add_addr(s, &a, 32) == 0 && set_has_addr(s, AF_INET, &a), "add back (a fresh slot)");
+	a = a4("192.168.0.0");
+	CHECK(set_add_addr(s, &a, 16) < 0 && errno == EAGAIN, "a new prefix length: EAGAIN");
+	CHECK(set_count(s) == 100, "count kept (%zu)", set_count(s));
+	for (i = 0, r = 0; i < 100000 && r == 0; i++) {
+		a.w[0] = htonl(0x0b000000u + i);
+		r = set_add_addr(s, &a, 32);
+		if (r == 0)
+			CHECK(set_del_addr(s, &a, 32) == 0, "churn del %u", i);
+	}
+	CHECK(r < 0 && errno == EAGAIN, "tombstones fill the table: EAGAIN after %u", i);
+	c = set_clone(s);
+	CHECK(c && set_equal(c, s) && set_equal(s, c), "the clone holds the same");
+	a = a4("192.168.0.0");
+	CHECK(set_add_addr(c, &a, 16) == 0, "the (unsealed) clone takes the new prefix");
+	a = a4("192.168.3.4");
+	CHECK(set_has_addr(c, AF_INET, &a) && !set_has_addr(s, AF_INET, &a), "only in the clone");
+	CHECK(!set_equal(c, s), "no longer equal");
+	d = set_ref(c);
+	set_free(c);
+	CHECK(set_has_addr(d, AF_INET, &a), "a reference keeps it");
+	set_free(d);
+	set_free(s);
+}
+
 int main(void)
 {
+	test_nomatch();
+	test_sealed();
 	test_delete();
 	test_hash_ip();
 	test_hash_net();
