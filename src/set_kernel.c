@@ -295,10 +295,13 @@ out:
 	return ret;
 }
 
+/* Made with timeout support (default 0: permanent), so that an element
+ * can be added for a while (verdictctl set add ... timeout N, fail2ban's
+ * bantime, CrowdSec's decisions) without the set being made again. */
 static int create_set(struct capture *cap, const struct policy_set *decl)
 {
 	char range[16];
-	const char *argv[8] = { "ipset", "create", decl->name, set_type_name(decl->type) };
+	const char *argv[10] = { "ipset", "create", decl->name, set_type_name(decl->type) };
 	int argc = 4;
 
 	if (decl->type == SET_BITMAP_PORT) {
@@ -309,6 +312,8 @@ static int create_set(struct capture *cap, const struct policy_set *decl)
 		argv[argc++] = "family";
 		argv[argc++] = decl->family == AF_INET ? "inet" : "inet6";
 	}
+	argv[argc++] = "timeout";
+	argv[argc++] = "0";
 	return set_kernel_run(cap, argc, argv);
 }
 

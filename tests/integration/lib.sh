@@ -19,6 +19,7 @@ srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-$srcdir}
 VERDICTD=$(cd "$builddir" && pwd)/verdictd
 PROBE=$(cd "$builddir" && pwd)/tests/probe
+VERDICTCTL=$(cd "$builddir" && pwd)/verdictctl
 RULES=$(cd "$srcdir" && pwd)/rules
 IPT=${IPTABLES:-iptables}
 IP6T=${IP6TABLES:-ip6tables}
@@ -262,11 +263,44 @@ vd_start() {
 	exit 99
 }
 
+# vd_start_sets: the set-editing tests' firewall: verdictd with a policy
+# that drops sources in sets banned (IPv4), banned6 and nets (hash:net),
+# accepts TCP and UDP to 7000 (probe's echo) and 7100 (flowpush's server).
+vd_start_sets() {
+	FLOWPUSH=$(cd "$builddir" && pwd)/tests/flowpush
+	vd_topology
+	vd_spawn "$NS_S" "$WORK/push.log" serving "$FLOWPUSH" serve 7100
+	vd_serve 7000
+	vd_rules
+	cat >"$WORK/verdictd.conf" <<CONF
+queue 0
+set banned hash:ip family inet
+set banned6 hash:ip family inet6
+set nets hash:net family inet
+drop src @banned
+drop src @banned6
+drop src @nets
+accept proto tcp dport 7000,7100
+accept proto udp dport 7000,7100
+default drop
+CONF
+	vd_start "$WORK/verdictd.conf"
+}
+
 # vd_stop: SIGTERM, then the exit status in VD_STATUS.
 vd_stop() {
 	kill -TERM "$VD_PID"
 	wait "$VD_PID"
 	VD_STATUS=$?
+}
+
+# vd_stop_clean: vd_stop, then checks that verdictd exited 0 and that the
+# kernel's queue lost nothing (its final line).
+vd_stop_clean() {
+	vd_stop
+	check "verdictd exits 0" test "$VD_STATUS" = 0
+	check "nothing lost in the kernel's queue" \
+		grep -q "final: queue 0: .* kernel: waiting 0 queue-dropped 0 user-dropped 0" "$VD_LOG"
 }
 
 # queue_field QUEUE N: column N of the queue's line in

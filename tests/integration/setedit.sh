@@ -3,21 +3,7 @@
 # an add to a drop set cuts the host's open connections and refuses its new
 # ones within about a second; a del lets it back; a swap counts too.
 . "$(dirname "$0")/lib.sh"
-FLOWPUSH=$(cd "$builddir" && pwd)/tests/flowpush
-
-vd_topology
-vd_spawn "$NS_S" "$WORK/push.log" serving "$FLOWPUSH" serve 7100
-vd_serve 7000
-vd_rules
-cat >"$WORK/verdictd.conf" <<CONF
-queue 0
-set banned hash:ip family inet
-drop src @banned
-accept proto tcp dport 7000,7100
-accept proto udp dport 7000,7100
-default drop
-CONF
-vd_start "$WORK/verdictd.conf"
+vd_start_sets
 
 tcp_from() { in_c "$PROBE" -w 800 -b "$1" tcp 10.0.2.2 7000 1 >/dev/null 2>&1; }
 
@@ -55,9 +41,5 @@ sleep 1.2
 expect_status 2 "ipset swap: the swapped-in set's host is refused" tcp_from 10.0.1.3
 expect_status 0 "... and the other one connects" tcp_from 10.0.1.2
 check "the daemon read the sets again" grep -q "changed in the kernel: read again" "$VD_LOG"
-vd_stop
-in_f ipset destroy banned2 2>/dev/null
-check "verdictd exits 0" test "$VD_STATUS" = 0
-check "nothing lost in the kernel's queue" \
-	grep -q "final: queue 0: .* kernel: waiting 0 queue-dropped 0 user-dropped 0" "$VD_LOG"
+vd_stop_clean
 vd_done
