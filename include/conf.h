@@ -39,6 +39,7 @@ struct conf {
 	enum policy_action on_error;	/* verdict for packets we cannot read */
 	enum tp_kind transport;
 	uint32_t ring_buffers;		/* ring transport: receive buffers */
+	uint32_t set_poll_ms;		/* the kernel sets' headers, this often; 0: never */
 	struct policy policy;
 	struct conf_iface_ref *ifrefs;	/* every iif/oif of the rules, in order */
 	size_t nifrefs;

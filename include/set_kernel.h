@@ -1,4 +1,5 @@
-/* set_kernel.h - binding the policy's sets to kernel ipsets (libipset). */
+/* set_kernel.h - binding the policy's sets to kernel ipsets (libipset, and
+ * set_dump.h for the members). */
 #ifndef VD_SET_KERNEL_H
 #define VD_SET_KERNEL_H
 

@@ -4,7 +4,7 @@
  * memory, initval, hashsize) is read at every poll; a set is read whole
  * again when its header changed (an add, del, flush, expiry, most swaps)
  * or when its last whole read is older than a period that grows with its
- * size (1 s up to about 30,000 members, 30 s at 1,000,000): an edit that
+ * size (1 s up to 100,000 members, 10 s at 1,000,000): an edit that
  * leaves the header as it was (a del and an add between two polls, a
  * restore-then-swap of the same count) is seen then. Runs in the main
  * thread; each set's header is taken just before it is read, so an edit

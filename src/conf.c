@@ -132,6 +132,7 @@ void conf_init(struct conf *c)
 	c->queue_maxlen = 65536;
 	c->rcvbuf = 16u << 20;
 	c->copy_range = 256;
+	c->set_poll_ms = 500;
 	c->batch = 256;
 	c->on_error = ACT_DROP;
 	c->bypass = true;
@@ -362,6 +363,13 @@ static int parse_option(struct parser *ps)
 		return parse_u32(ps, &ps->w[1], 64, 65535, &c->copy_range);
 	if (strcmp(k, "batch") == 0)
 		return parse_u32(ps, &ps->w[1], 1, 1024, &c->batch);
+	if (strcmp(k, "set-poll") == 0) {
+		if (strcmp(ps->w[1].s, "off") == 0) {
+			c->set_poll_ms = 0;
+			return 0;
+		}
+		return parse_u32(ps, &ps->w[1], 100, 60000, &c->set_poll_ms);
+	}
 	if (strcmp(k, "on-error") == 0)
 		return parser_verdict(ps, &ps->w[1], false, &c->on_error);
 	parser_error(ps, ps->w[0].col, "unknown keyword '%s'", k);	/* not reached: see parse_line */
@@ -372,7 +380,7 @@ static int parse_option(struct parser *ps)
 static const char *const line_keywords[] = {
 	"accept", "drop", "reject", "mark", "default", "set",
 	"queue", "cpus", "mark-mask", "fail-open", "bypass", "queue-maxlen", "rcvbuf",
-	"copy-range", "batch", "transport", "ring-buffers", "on-error", NULL,
+	"copy-range", "batch", "transport", "ring-buffers", "on-error", "set-poll", NULL,
 };
 
 static bool is_keyword(const char *k, const char *const *names)
@@ -405,7 +413,7 @@ static void parse_line(struct parser *ps, char *line)
 		parser_error(ps, ps->w[0].col, "unknown keyword '%s' (a line starts with a rule: accept, drop,"
 		     " reject, mark; default; set; or an option: queue, cpus, mark-mask, fail-open,"
 		     " bypass, queue-maxlen, rcvbuf, copy-range, batch, transport, ring-buffers,"
-		     " on-error)", k);
+		     " on-error, set-poll)", k);
 }
 
 int conf_load_string(struct conf *c, const char *name, const char *text, FILE *err)

@@ -1,7 +1,9 @@
 /* ct.c - re-judging existing connections through libnetfilter_conntrack.
  *
- * Which entries: a dump filtered in the kernel by mark, once per verdict
- * code (accept, drop, reject) under mark_mask: only what verdictd judged.
+ * Which entries: every entry with a verdict code in its mark (what
+ * verdictd judged), from one dump of the table. (Three dumps filtered in
+ * the kernel by code walk the table three times, and an entry updated
+ * during the first came back in the next.)
  * How: the entry's original tuple becomes a packet (addresses, protocol,
  * ports or ICMP type and code) and is judged by the same first-match scan
  * as a packet missing headers (policy_eval_partial), because conntrack
@@ -131,20 +133,6 @@ static bool ct_wanted_mark(const struct gen *g, const struct pkt *p, uint32_t ma
 	return true;
 }
 
-static int ct_dump_code(struct nfct_handle *h, uint32_t mask, enum verdict_code code)
-{
-	struct nfct_filter_dump *f = nfct_filter_dump_create();
-	struct nfct_filter_dump_mark m = { verdict_code_bits(mask, code), verdict_code_mask(mask) };
-	int ret;
-
-	if (!f)
-		return -1;
-	nfct_filter_dump_set_attr(f, NFCT_FILTER_DUMP_MARK, &m);
-	ret = nfct_query(h, NFCT_Q_DUMP_FILTER, f);
-	nfct_filter_dump_destroy(f);
-	return ret;
-}
-
 /* Updates waiting to be sent, on a netlink socket of their own. */
 struct ct_batch {
 	struct mnl_socket *nl;
@@ -177,7 +165,7 @@ static int ct_batch_open(struct ct_batch *cb)
 /* Refusals read so far (the entry went, mostly): counted in @st. */
 static void ct_batch_errors(struct ct_batch *cb, struct ct_stats *st)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[16384];		/* errors are small; many fit */
 	ssize_t n;
 
 	while ((n = mnl_socket_recvfrom(cb->nl, buf, sizeof(buf))) > 0) {
@@ -274,6 +262,8 @@ static int judge_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, vo
 	struct pkt p;
 
 	(void)type;
+	if (!(mark & verdict_code_mask(r->g->vp.mark_mask)))
+		return NFCT_CB_CONTINUE;	/* not judged by verdictd */
 	r->st->seen++;
 	ct_packet(ct, &r->l, &p);
 	if (!ct_wanted_mark(r->g, &p, mark, &want)) {
@@ -292,10 +282,9 @@ static int judge_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, vo
 
 int ct_revalidate(const struct gen *g, struct ct_stats *st, char *err, size_t errlen)
 {
-	static const enum verdict_code codes[] = { VERDICT_ACCEPT, VERDICT_DROP, VERDICT_REJECT };
 	struct nfct_handle *h = nfct_open(CONNTRACK, 0);
 	struct ct_run r = { .g = g, .st = st };
-	size_t i;
+	uint32_t family = AF_UNSPEC;
 	int ret = -1;
 
 	memset(st, 0, sizeof(*st));
@@ -305,12 +294,10 @@ int ct_revalidate(const struct gen *g, struct ct_stats *st, char *err, size_t er
 		goto out;
 	}
 	nfct_callback_register(h, NFCT_T_ALL, judge_cb, &r);
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		if (ct_dump_code(h, g->vp.mark_mask, codes[i]) < 0 || r.broken) {
-			snprintf(err, errlen, "cannot %s conntrack: %s", r.broken ? "update" : "read",
-				 strerror(errno));
-			goto out;
-		}
+	if (nfct_query(h, NFCT_Q_DUMP, &family) < 0 || r.broken) {
+		snprintf(err, errlen, "cannot %s conntrack: %s", r.broken ? "update" : "read",
+			 strerror(errno));
+		goto out;
 	}
 	if (ct_batch_send(&r.cb, st) < 0) {
 		snprintf(err, errlen, "cannot update conntrack: %s", strerror(errno));

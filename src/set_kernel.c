@@ -1,10 +1,8 @@
-/* set_kernel.c - reads and creates kernel ipsets through libipset.
- *
- * libipset has no call that hands back a set's members as data; its
- * listing goes through an output callback, in the same "save" format that
- * `ipset save` prints and `ipset restore` reads. We capture that text and
- * parse it: it is the stable, documented interface of the library. This
- * runs on the control path only, never per packet. */
+/* set_kernel.c - the policy's sets and the kernel's ipsets: made when
+ * missing, compared, edited and listed through libipset (its syntax, its
+ * messages), their members read through set_dump.c (libipset hands them
+ * only as text, five times slower). The control path only, never per
+ * packet. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -20,6 +18,7 @@
 #include <libipset/session.h>
 
 #include "log.h"
+#include "set_dump.h"
 #include "set_kernel.h"
 
 struct capture {
@@ -186,23 +185,6 @@ int set_kernel_elem(const struct vset *s, const char *text, struct set_elem *e)
 	return ret;
 }
 
-/* "add NAME ELEM [timeout N] [nomatch] ..." of ipset save, into @s. */
-static int add_member(struct ipset *ipset, struct vset *s, const char *elem, const char *line,
-		      char *err, size_t errlen)
-{
-	struct set_elem e;
-
-	if (parse_elem(ipset, set_get_type(s), set_get_family(s), elem, &e) < 0)
-		goto bad;
-	e.nomatch = strstr(line, " nomatch") != NULL;
-	if (set_elem_add(s, &e) < 0)
-		goto bad;
-	return 0;
-bad:
-	snprintf(err, errlen, "cannot read member '%s'", elem);
-	return -1;
-}
-
 /* Compares @decl with the kernel's "create NAME TYPE [family F] [range
  * LO-HI] ..." line. 0: they agree; -1: the type or family differs (@msg
  * says how and what to do); 1: only a bitmap:port's range differs (@msg
@@ -241,60 +223,6 @@ static int compare_header(const struct policy_set *decl, const char *line, char 
 	return 0;
 }
 
-/* Parses "create NAME TYPE family F ..." and "add NAME ELEM [opts]". */
-static int parse_save(const struct policy_set *decl, const char *text, struct vset **out,
-		      char *err, size_t errlen)
-{
-	char *copy = strdup(text), *line, *save = NULL;
-	struct ipset *ipset = ipset_init();
-	struct vset *s = NULL;
-	int ret = -1;
-
-	if (!copy || !ipset) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char cmd[16], name[64], arg[128];
-
-		if (sscanf(line, "%15s %63s %127s", cmd, name, arg) != 3)
-			continue;
-		if (strcmp(cmd, "create") == 0) {
-			char msg[512];
-			int cmp = compare_header(decl, line, msg, sizeof(msg));
-
-			if (cmp < 0) {
-				snprintf(err, errlen, "%s", msg);
-				goto out;
-			}
-			if (cmp > 0)
-				log_warn("line %u: %s", decl->pos.line, msg);
-			s = set_new(decl->type, decl->family);
-			if (!s) {
-				snprintf(err, errlen, "out of memory");
-				goto out;
-			}
-		} else if (strcmp(cmd, "add") == 0 && s) {
-			if (add_member(ipset, s, arg, line, err, errlen) < 0)
-				goto out;
-		}
-	}
-	if (!s) {
-		snprintf(err, errlen, "ipset printed no header for set '%s'", decl->name);
-		goto out;
-	}
-	set_seal(s);
-	*out = s;
-	s = NULL;
-	ret = 0;
-out:
-	set_free(s);
-	free(copy);
-	if (ipset)
-		ipset_fini(ipset);
-	return ret;
-}
-
 /* Made with timeout support (default 0: permanent), so that an element
  * can be added for a while (verdictctl set add ... timeout N, fail2ban's
  * bantime, CrowdSec's decisions) without the set being made again. */
@@ -317,30 +245,51 @@ static int create_set(struct capture *cap, const struct policy_set *decl)
 	return set_kernel_run(cap, argc, argv);
 }
 
+/* The kernel's header as ipset save prints it, for compare_header. */
+static void header_line(const char *name, const struct set_dump_header *h, char *line, size_t len)
+{
+	int n = snprintf(line, len, "create %s %s", name, h->type);
+
+	if (h->family && n > 0 && (size_t)n < len)
+		n += snprintf(line + n, len - (size_t)n, " family %s", h->family == AF_INET ? "inet" : "inet6");
+	if (h->has_range && n > 0 && (size_t)n < len)
+		snprintf(line + n, len - (size_t)n, " range %u-%u", h->port_lo, h->port_hi);
+}
+
 int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err, size_t errlen)
 {
-	const char *list[] = { "ipset", "save", decl->name };
+	const struct set_dump_want want = { decl->type, decl->family };
+	struct set_dump_header h;
 	struct capture cap = { 0 };
-	int ret = -1;
+	char line[256], msg[512];
+	int r = set_dump_read(decl->name, &want, out, &h), cmp;
 
-	if (set_kernel_run(&cap, 3, list) < 0) {
-		if (!strstr(cap.msg, "does not exist")) {
-			snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, cap.msg);
-			goto out;
-		}
+	if (r < 0 && errno == ENOENT && !h.type[0]) {
 		if (create_set(&cap, decl) < 0) {
 			snprintf(err, errlen, "cannot create ipset '%s': %s", decl->name, cap.msg);
 			goto out;
 		}
-		if (set_kernel_run(&cap, 3, list) < 0) {
-			snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, cap.msg);
+		r = set_dump_read(decl->name, &want, out, &h);
+	}
+	if (h.type[0]) {
+		header_line(decl->name, &h, line, sizeof(line));
+		if ((cmp = compare_header(decl, line, msg, sizeof(msg))) < 0) {
+			snprintf(err, errlen, "%s", msg);
+			if (r == 0)
+				set_free(*out);
+			r = -1;
 			goto out;
 		}
+		if (cmp > 0)
+			log_warn("line %u: %s", decl->pos.line, msg);
 	}
-	ret = parse_save(decl, cap.out ? cap.out : "", out, err, errlen);
+	if (r < 0 && h.bad)
+		snprintf(err, errlen, "cannot read ipset '%s': %zu members verdictd cannot read", decl->name, h.bad);
+	else if (r < 0)
+		snprintf(err, errlen, "cannot read ipset '%s': %s", decl->name, strerror(errno));
 out:
 	free(cap.out);
-	return ret;
+	return r < 0 ? -1 : 0;
 }
 
 int set_kernel_header(const char *name, char *sig, size_t len)

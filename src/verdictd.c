@@ -216,6 +216,7 @@ struct daemon {
 
 static struct setwatch *sets_watch(const struct policy *pol);
 static void sets_watch_commit(struct daemon *d, struct setwatch *sw);
+static void sets_poll_arm(struct daemon *d);
 
 static size_t total_members(const struct policy_sets *sets)
 {
@@ -391,6 +392,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	daemon_tracer(d);
 	gen_free(old);
 	sets_watch_commit(d, sw);
+	sets_poll_arm(d);
 	path = c->path;		/* the old one went with its generation */
 	daemon_revalidate(d, flows, sizeof(flows));
 	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s%s%s",
@@ -402,7 +404,16 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	return 0;
 }
 
-#define SETS_POLL_MS 500		/* the kernel's set headers, this often */
+/* The sets' poll timer at the configuration's period (set-poll; 0: off). */
+static void sets_poll_arm(struct daemon *d)
+{
+	uint32_t ms = d->gen->conf->set_poll_ms;
+	struct timespec every = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct itimerspec its = { every, every };
+
+	if (d->tfd >= 0)
+		timerfd_settime(d->tfd, 0, &its, NULL);
+}
 
 /* A follower for @pol's sets, their headers taken before gen_build reads
  * them (an edit made while they are read shows at the next poll). */
@@ -695,11 +706,7 @@ static int daemon_signals(struct daemon *d)
 	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (d->tfd >= 0) {
-		struct itimerspec every = { { 0, SETS_POLL_MS * 1000000L }, { 0, SETS_POLL_MS * 1000000L } };
-
-		timerfd_settime(d->tfd, 0, &every, NULL);
-	}
+	sets_poll_arm(d);
 	if (d->sfd < 0 || d->stop_fd < 0 || d->tfd < 0) {
 		log_err("cannot set up signals: %s", strerror(errno));
 		return -1;
