@@ -154,6 +154,29 @@ static const struct {
 	{ "set x hash:ip\naccept src @x src @x src @x src @x src @x src @x src @x\n", "t.conf:2:54: more than 6 set matches in one rule" },
 };
 
+static void test_set_poll(void)
+{
+	struct conf c;
+	int errors;
+	char *out = parse(&c, "set-poll 2000\n", &errors);
+
+	CHECK(errors == 0 && c.set_poll_ms == 2000, "set-poll 2000: %d %u", errors, c.set_poll_ms);
+	conf_free(&c);
+	free(out);
+	out = parse(&c, "set-poll off\n", &errors);
+
+	CHECK(errors == 0 && c.set_poll_ms == 0, "set-poll off: %d %u", errors, c.set_poll_ms);
+	conf_free(&c);
+	free(out);
+	out = parse(&c, "set-poll 50\n", &errors);
+	CHECK(errors == 1 && out && strstr(out, "t.conf:1:10:"), "set-poll 50 refused at its value: %s", out);
+	conf_free(&c);
+	free(out);
+	conf_init(&c);
+	CHECK(c.set_poll_ms == 500, "default 500");
+	conf_free(&c);
+}
+
 static void test_bad(void)
 {
 	size_t i;
@@ -353,6 +376,7 @@ static void test_proto(void)
 int main(void)
 {
 	test_good();
+	test_set_poll();
 	test_bad();
 	test_setm();
 	test_golden();
