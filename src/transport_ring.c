@@ -57,6 +57,7 @@ struct transport_ring {
 	uint32_t *pend_len;
 	unsigned int pend_head, npend;
 	bool armed;			/* a multishot recv is active */
+	bool first_arm;			/* not armed yet: not counted as a re-arm */
 	bool stopped;
 	unsigned int sends_inflight;
 	int send_error;			/* errno of a refused verdict send */
@@ -86,7 +87,8 @@ static int ring_arm(struct transport_ring *r)
 	sqe->buf_group = RING_BGID;
 	io_uring_sqe_set_data64(sqe, UD_RECV);
 	r->armed = true;
-	r->base.count.rearms++;
+	r->base.count.rearms += !r->first_arm;
+	r->first_arm = false;
 	return 0;
 }
 
@@ -360,11 +362,12 @@ struct transport *transport_ring_open(struct mnl_socket *nl, const struct tp_par
 	}
 	if (ring_setup_buffers(r, err, errlen) < 0)
 		goto fail;
-	if (ring_arm(r) < 0 || (ret = io_uring_submit(&r->ring)) < 0) {
-		snprintf(err, errlen, "cannot start the multishot receive: %s", strerror(-ret));
-		goto fail;
-	}
-	r->base.count.rearms = 0;
+	/* The multishot recv is armed by the worker's first ring_recv, not
+	 * here: its completions' task work goes to the thread that submitted
+	 * it, and the main thread (which opens the transports) would then be
+	 * interrupted with EINTR in every blocking call it makes (control
+	 * socket, netlink) for as long as packets arrive. */
+	r->first_arm = true;
 	return &r->base;
 fail:
 	ring_close(&r->base);
