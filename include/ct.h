@@ -18,7 +18,16 @@ struct ct_stats {
 	size_t failed;		/* updates the kernel refused (the entry went) */
 };
 
-/* 0, or -1 with a sentence in @err (conntrack could not be read). */
-int ct_revalidate(const struct gen *g, struct ct_stats *st, char *err, size_t errlen);
+/* Only the entries whose original source or destination is one address
+ * (an edit of a set element of one host can change no other). */
+struct ct_scope {
+	uint8_t family;
+	union vd_addr addr;
+};
+
+/* Every entry verdictd judged (@scope NULL), or those of @scope's address.
+ * 0, or -1 with a sentence in @err (conntrack could not be read). */
+int ct_revalidate(const struct gen *g, const struct ct_scope *scope, struct ct_stats *st,
+		  char *err, size_t errlen);
 
 #endif

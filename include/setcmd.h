@@ -61,4 +61,9 @@ int setcmd_kernel(const struct setcmd *c, char *msg, size_t len);
  * read). */
 int setcmd_copy(const struct setcmd *c, struct vset *s, struct vset **copy);
 
+/* When @c adds or deletes one host's element (an address, or an address
+ * with a port) in @s: that address, the only one whose connections the
+ * edit can change. */
+bool setcmd_host(const struct setcmd *c, const struct vset *s, uint8_t *family, union vd_addr *addr);
+
 #endif

@@ -280,21 +280,114 @@ static int judge_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, vo
 	return NFCT_CB_CONTINUE;
 }
 
-int ct_revalidate(const struct gen *g, struct ct_stats *st, char *err, size_t errlen)
+/* The kernel's tuple filter bits (CTA_FILTER_ORIG_FLAGS): part of the
+ * netlink ABI since Linux 5.8, but defined in the kernel's nf_internals.h,
+ * not in its uapi headers, nor in libnetfilter_conntrack 1.0.9. */
+#define CT_FILTER_IP_SRC (1u << 0)
+#define CT_FILTER_IP_DST (1u << 1)
+
+/* A dump request for the entries whose original source (@flag
+ * CT_FILTER_IP_SRC) or destination is @scope's address, filtered by the
+ * kernel (CTA_FILTER): it walks the table, but sends only those. */
+static struct nlmsghdr *scoped_request(char *buf, const struct ct_scope *scope, uint32_t flag,
+					uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	struct nlattr *orig, *ip, *filter;
+	bool v4 = scope->family == AF_INET;
+	uint16_t type = flag == CT_FILTER_IP_SRC ? (v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC)
+						  : (v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST);
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = scope->family;
+	nfg->version = NFNETLINK_V0;
+	orig = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, type, v4 ? 4 : 16, scope->addr.b);
+	mnl_attr_nest_end(nlh, ip);
+	mnl_attr_nest_end(nlh, orig);
+	filter = mnl_attr_nest_start(nlh, CTA_FILTER);
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, flag);
+	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
+	mnl_attr_nest_end(nlh, filter);
+	return nlh;
+}
+
+static int scoped_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_run *r = data;
+	struct nf_conntrack *ct = nfct_new();
+	int ret = MNL_CB_ERROR;
+
+	if (ct && nfct_nlmsg_parse(nlh, ct) >= 0)
+		ret = judge_cb(NFCT_T_UNKNOWN, ct, r) == NFCT_CB_FAILURE ? MNL_CB_ERROR : MNL_CB_OK;
+	if (ct)
+		nfct_destroy(ct);
+	return ret;
+}
+
+/* The entries whose original source or destination is @scope's address:
+ * two filtered dumps. */
+static int ct_dump_scoped(struct ct_run *r, const struct ct_scope *scope)
+{
+	static const uint32_t flags[] = { CT_FILTER_IP_SRC, CT_FILTER_IP_DST };
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	char *buf = malloc(65536);
+	int ret = -1;
+
+	if (!nl || !buf || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	for (size_t i = 0; i < 2; i++) {
+		uint32_t seq = (uint32_t)i + 1, port = mnl_socket_get_portid(nl);
+		struct nlmsghdr *nlh = scoped_request(buf, scope, flags[i], seq);
+		ssize_t n = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
+		int cb = MNL_CB_OK;
+
+		while (n >= 0 && cb > MNL_CB_STOP && (n = mnl_socket_recvfrom(nl, buf, 65536)) > 0)
+			cb = mnl_cb_run(buf, (size_t)n, seq, port, scoped_cb, r);
+		if (n < 0 || cb < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	if (nl)
+		mnl_socket_close(nl);
+	return ret;
+}
+
+/* Every entry: one dump of the table. */
+static int ct_dump_all(struct ct_run *r)
 {
 	struct nfct_handle *h = nfct_open(CONNTRACK, 0);
-	struct ct_run r = { .g = g, .st = st };
 	uint32_t family = AF_UNSPEC;
+	int ret = -1;
+
+	if (!h)
+		return -1;
+	nfct_callback_register(h, NFCT_T_ALL, judge_cb, r);
+	ret = nfct_query(h, NFCT_Q_DUMP, &family);
+	nfct_close(h);
+	return ret;
+}
+
+int ct_revalidate(const struct gen *g, const struct ct_scope *scope, struct ct_stats *st,
+		  char *err, size_t errlen)
+{
+	struct ct_run r = { .g = g, .st = st };
 	int ret = -1;
 
 	memset(st, 0, sizeof(*st));
 	local_addrs_read(&r.l);
-	if (!h || ct_batch_open(&r.cb) < 0) {
+	if (ct_batch_open(&r.cb) < 0) {
 		snprintf(err, errlen, "cannot open conntrack: %s", strerror(errno));
 		goto out;
 	}
-	nfct_callback_register(h, NFCT_T_ALL, judge_cb, &r);
-	if (nfct_query(h, NFCT_Q_DUMP, &family) < 0 || r.broken) {
+	if ((scope ? ct_dump_scoped(&r, scope) : ct_dump_all(&r)) < 0 || r.broken) {
 		snprintf(err, errlen, "cannot %s conntrack: %s", r.broken ? "update" : "read",
 			 strerror(errno));
 		goto out;
@@ -308,7 +401,5 @@ out:
 	ct_batch_close(&r.cb);
 	free(r.l.a);
 	free(r.l.family);
-	if (h)
-		nfct_close(h);
 	return ret;
 }

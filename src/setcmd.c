@@ -253,3 +253,15 @@ int setcmd_copy(const struct setcmd *c, struct vset *s, struct vset **copy)
 	set_seal(*copy);
 	return 2;
 }
+
+bool setcmd_host(const struct setcmd *c, const struct vset *s, uint8_t *family, union vd_addr *addr)
+{
+	struct set_elem e;
+
+	if ((c->verb != SETCMD_ADD && c->verb != SETCMD_DEL) || set_get_type(s) == SET_BITMAP_PORT ||
+	    set_kernel_elem(s, c->elem, &e) < 0 || e.plen != (set_get_family(s) == AF_INET ? 32u : 128u))
+		return false;
+	*family = set_get_family(s);
+	*addr = e.addr;
+	return true;
+}

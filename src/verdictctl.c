@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -619,6 +620,9 @@ static int cmd_set(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A daemon that closes the connection is reported ("no answer"), not
+	 * a silent death by SIGPIPE with exit 141. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cmd_import(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "trace") == 0)

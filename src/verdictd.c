@@ -334,15 +334,15 @@ static struct conf *daemon_parse(struct daemon *d, const char *path, char *msg, 
 	return c;
 }
 
-/* Existing connections brought in line with the current generation; what
- * happened, in @out. */
-static void daemon_revalidate(struct daemon *d, char *out, size_t len)
+/* Existing connections brought in line with the current generation (those
+ * of @scope's address alone, when not NULL); what happened, in @out. */
+static void daemon_revalidate(struct daemon *d, const struct ct_scope *scope, char *out, size_t len)
 {
 	struct ct_stats st;
 	double t0 = now_ms();
 	char err[200];
 
-	if (ct_revalidate(d->gen, &st, err, sizeof(err)) < 0) {
+	if (ct_revalidate(d->gen, scope, &st, err, sizeof(err)) < 0) {
 		snprintf(out, len, "existing connections not revalidated: %.200s", err);
 		log_err("%s", out);
 		return;
@@ -394,7 +394,7 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	sets_watch_commit(d, sw);
 	sets_poll_arm(d);
 	path = c->path;		/* the old one went with its generation */
-	daemon_revalidate(d, flows, sizeof(flows));
+	daemon_revalidate(d, NULL, flows, sizeof(flows));
 	snprintf(msg, len, "%s: reloaded: %zu rules, %zu sets (%zu members), default %s; %s%s%s",
 		 path, c->policy.nrules, g->sets.n, total_members(&g->sets),
 		 policy_action_name(c->policy.dflt), flows, notes[0] ? "\t" : "", notes);
@@ -519,14 +519,16 @@ static void daemon_sets_poll(struct daemon *d)
 		log_err("sets changed, but out of memory to publish them");
 		return;
 	}
-	daemon_revalidate(d, flows, sizeof(flows));
+	daemon_revalidate(d, NULL, flows, sizeof(flows));
 	log_info("set%s %s changed in the kernel: read again (%zu members in all); %s",
 		 strchr(names, ',') ? "s" : "", names, total_members(&d->gen->sets), flows);
 }
 
 /* Set @i of @next after @c, in the copy: edited in place, replaced by an
- * edited copy, or read again. 1 when @next must be published. */
-static int set_cmd_copy(struct daemon *d, const struct setcmd *c, size_t i, struct policy_sets *next)
+ * edited copy, or read again (*@reread then). 1 when @next must be
+ * published. */
+static int set_cmd_copy(struct daemon *d, const struct setcmd *c, size_t i, struct policy_sets *next,
+			bool *reread)
 {
 	struct vset *copy = NULL;
 	int r = setcmd_copy(c, next->set[i], &copy);
@@ -537,6 +539,7 @@ static int set_cmd_copy(struct daemon *d, const struct setcmd *c, size_t i, stru
 		return 1;
 	}
 	if (r == 1) {
+		*reread = true;
 		setwatch_sign(d->sw, &d->gen->conf->policy, i);
 		return sets_read_one(d, i, next) > 0;
 	}
@@ -552,9 +555,11 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 	const struct policy *pol = &d->gen->conf->policy;
 	struct setcmd c;
 	struct policy_sets next = { 0 };
+	struct ct_scope scope;
 	char err[CONTROL_REPLY_MAX - 400], flows[256];
 	size_t idx[64], n, k;
 	int r, publish = 0;
+	bool one_host, reread = false;
 
 	if (setcmd_parse(req, &c, err, sizeof(err)) < 0) {
 		snprintf(msg, len, "%s", err);
@@ -573,11 +578,14 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 	if (r < 0 || c.verb == SETCMD_TEST || c.verb == SETCMD_LIST || !n ||
 	    sets_share(&d->gen->sets, &next) < 0) {
 		snprintf(msg, len, "%s%s", err, !n && r == 0 ? " (it names none of the policy's sets)" : "");
+		if (r < 0 && c.verb != SETCMD_TEST)
+			log_warn("set %s: refused: %s", req, msg);
 		setcmd_free(&c);
 		return r;
 	}
+	one_host = n == 1 && setcmd_host(&c, next.set[idx[0]], &scope.family, &scope.addr);
 	for (k = 0; k < n; k++) {
-		publish |= set_cmd_copy(d, &c, idx[k], &next);
+		publish |= set_cmd_copy(d, &c, idx[k], &next, &reread);
 		setwatch_sign(d->sw, pol, idx[k]);
 		setwatch_commit(d->sw, idx[k]);
 	}
@@ -585,7 +593,9 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 		daemon_publish_sets(d, &next);
 	else
 		set_kernel_free_all(&next);
-	daemon_revalidate(d, flows, sizeof(flows));
+	/* One host's element: only its connections can change; a set read
+	 * again may hold edits of others made behind verdictd's back. */
+	daemon_revalidate(d, one_host && !reread ? &scope : NULL, flows, sizeof(flows));
 	snprintf(msg, len, "%s; %s", err, flows);
 	log_info("set %s %s%s%s: %s", (const char *[]){ "add", "del", "test", "list", "flush", "swap",
 		 "restore" }[c.verb], c.name, c.elem[0] ? " " : "", c.elem, msg);

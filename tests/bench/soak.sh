@@ -125,13 +125,9 @@ sleep 0.2
 final=$(grep "final: queue 0:" "$VD_LOG")
 field() { echo "$final" | grep -o " $1 [0-9]*" | head -n 1 | awk '{ print $2 }'; }
 packets=$(field packets)
-answered=$(($(field accept) + $(field drop) + $(field reject) + $(field mark) + $(field malformed) + $(field loops)))
 echo "# $final"
 check "verdictd exits 0" test "$VD_STATUS" = 0
-check "every queued id got its verdict (id-sequence $(field id-sequence), received $packets, answered $answered)" \
-	test "$(field id-sequence)" = "$packets" -a "$answered" = "$packets"
-check "nothing waiting, queue-dropped and user-dropped 0" \
-	test "$(field waiting)" = 0 -a "$(field queue-dropped)" = 0 -a "$(field user-dropped)" = 0
+vd_check_answered
 check "no receive overrun (enobufs $(field enobufs))" test "$(field enobufs)" = 0
 read -r rss1 rss2 fd1 fd2 <<<"$(awk -F, -v last="$((SOAK_SECONDS - 60))" '
 	NR > 1 && $1 <= 60 { r1 += $2; if (!n1 || $3 < f1) f1 = $3; n1++ }

@@ -265,7 +265,8 @@ vd_start() {
 
 # vd_start_sets: the set-editing tests' firewall: verdictd with a policy
 # that drops sources in sets banned (IPv4), banned6 and nets (hash:net),
-# accepts TCP and UDP to 7000 (probe's echo) and 7100 (flowpush's server).
+# accepts TCP and UDP to 7000 (probe's echo) and 7100 (flowpush's server),
+# and TCP to 7200 (for a flowpush sink).
 vd_start_sets() {
 	FLOWPUSH=$(cd "$builddir" && pwd)/tests/flowpush
 	vd_topology
@@ -280,7 +281,7 @@ set nets hash:net family inet
 drop src @banned
 drop src @banned6
 drop src @nets
-accept proto tcp dport 7000,7100
+accept proto tcp dport 7000,7100,7200
 accept proto udp dport 7000,7100
 default drop
 CONF
@@ -292,6 +293,23 @@ vd_stop() {
 	kill -TERM "$VD_PID"
 	wait "$VD_PID"
 	VD_STATUS=$?
+}
+
+# vd_check_answered: from verdictd's final line (queue 0; after vd_stop),
+# checks that every queued id got exactly one verdict (the kernel's
+# id-sequence = packets received = verdicts of every kind) and that the
+# kernel lost nothing (waiting, queue-dropped, user-dropped 0).
+vd_check_answered() {
+	local final packets answered
+	final=$(grep "final: queue 0:" "$VD_LOG")
+	vd_field() { echo "$final" | grep -o " $1 [0-9]*" | head -n 1 | awk '{ print $2 }'; }
+	packets=$(vd_field packets)
+	answered=$(($(vd_field accept) + $(vd_field drop) + $(vd_field reject) + $(vd_field mark) +
+		$(vd_field malformed) + $(vd_field loops)))
+	check "every queued id got its verdict (id-sequence $(vd_field id-sequence), received $packets, answered $answered)" \
+		test -n "$packets" -a "$(vd_field id-sequence)" = "$packets" -a "$answered" = "$packets"
+	check "nothing waiting, queue-dropped and user-dropped 0" \
+		test "$(vd_field waiting)" = 0 -a "$(vd_field queue-dropped)" = 0 -a "$(vd_field user-dropped)" = 0
 }
 
 # vd_stop_clean: vd_stop, then checks that verdictd exited 0 and that the
