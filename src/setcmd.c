@@ -108,6 +108,10 @@ int setcmd_parse(const char *req, struct setcmd *c, char *err, size_t len)
 		snprintf(err, len, "set takes add, del, test, list, flush, swap or restore");
 		goto out;
 	}
+	if (i == SETCMD_RESTORE) {
+		snprintf(err, len, "restore takes its lines after a tab (verdictctl set restore FILE)");
+		goto out;
+	}
 	c->verb = (enum setcmd_verb)i;
 	if (copy_word(c->name, sizeof(c->name), strtok_r(NULL, " ", &save), "set name", err, len) < 0)
 		goto out;

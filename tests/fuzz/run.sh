@@ -30,10 +30,12 @@ build fuzz_pkt "$top/src/pkt.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/c
 build fuzz_conf "$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" \
 	"$top/src/transport_kind.c" "$top/src/vocab.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c" "$top/src/vocab.c" "$top/src/set.c"
+build fuzz_setcmd "$top/src/setcmd.c" "$top/src/set_kernel.c" "$top/src/set_dump.c" "$top/src/set.c" \
+	"$top/src/log.c" "$top/src/pkt.c" "$top/src/vocab.c"
 build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c" "$top/src/pkt.c" \
 	"$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
 
-for t in ${FUZZ_TARGETS:-pkt conf nfq import}; do
+for t in ${FUZZ_TARGETS:-pkt conf nfq import setcmd}; do
 	mkdir -p "$out/corpus-$t"
 	echo "fuzz_$t: ${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${seconds}s}"
 	if [ -n "${FUZZ_RUNS:-}" ]; then
