@@ -23,9 +23,16 @@ struct setwatch;
 struct setwatch *setwatch_open(size_t n);
 void setwatch_close(struct setwatch *w);
 
+enum setwatch_due {
+	SETWATCH_NOT_DUE,
+	SETWATCH_CHANGED,	/* its header changed (or cannot be read) */
+	SETWATCH_PERIOD,	/* its period ran out: it may well be the same */
+};
+
 /* Whether set @i of @pol (@members in verdictd's copy) is to be read
- * whole now; when it is, its header is taken for setwatch_commit. */
-bool setwatch_due(struct setwatch *w, const struct policy *pol, size_t i, size_t members);
+ * whole now, and why; when it is, its header is taken for
+ * setwatch_commit. */
+enum setwatch_due setwatch_due(struct setwatch *w, const struct policy *pol, size_t i, size_t members);
 
 /* Takes set @i's header now (before it is read, or after verdictd edited
  * it itself), for setwatch_commit. */

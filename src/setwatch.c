@@ -78,13 +78,15 @@ void setwatch_sign(struct setwatch *w, const struct policy *pol, size_t i)
 		t->sig[0] = '\0';
 }
 
-bool setwatch_due(struct setwatch *w, const struct policy *pol, size_t i, size_t members)
+enum setwatch_due setwatch_due(struct setwatch *w, const struct policy *pol, size_t i, size_t members)
 {
 	if (i >= w->n)
-		return false;
+		return SETWATCH_NOT_DUE;
 	setwatch_sign(w, pol, i);
-	return !w->taken[i].sig[0] || strcmp(w->taken[i].sig, w->held[i].sig) != 0 ||
-	       w->taken[i].at - w->held[i].at > setwatch_period_ms(members);
+	if (!w->taken[i].sig[0] || strcmp(w->taken[i].sig, w->held[i].sig) != 0)
+		return SETWATCH_CHANGED;
+	return w->taken[i].at - w->held[i].at > setwatch_period_ms(members) ? SETWATCH_PERIOD
+									    : SETWATCH_NOT_DUE;
 }
 
 void setwatch_commit(struct setwatch *w, size_t i)

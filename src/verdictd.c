@@ -468,8 +468,9 @@ static int sets_share(const struct policy_sets *cur, struct policy_sets *next)
 }
 
 /* Reads set @i again into @next (in place of its shared copy): 1 when its
- * members differ from the current copy's, 0 when not, -1 on error. */
-static int sets_read_one(struct daemon *d, size_t i, struct policy_sets *next)
+ * members differ from the current copy's (taken as differing without a
+ * comparison when @changed: its header said so), 0 when not, -1 on error. */
+static int sets_read_one(struct daemon *d, size_t i, struct policy_sets *next, bool changed)
 {
 	const struct policy_set *decl = &d->gen->conf->policy.sets[i];
 	char err[512];
@@ -479,7 +480,7 @@ static int sets_read_one(struct daemon *d, size_t i, struct policy_sets *next)
 		log_err("set '%s' changed, but %s; the copy verdictd has stays", decl->name, err);
 		return -1;
 	}
-	if (set_equal(s, next->set[i])) {
+	if (!changed && set_equal(s, next->set[i])) {
 		set_free(s);
 		return 0;
 	}
@@ -502,9 +503,11 @@ static void daemon_sets_poll(struct daemon *d)
 	if (!pol->nsets || sets_share(&d->gen->sets, &next) < 0)
 		return;
 	for (i = 0; i < pol->nsets; i++) {
-		if (!setwatch_due(d->sw, pol, i, set_count(next.set[i])))
+		enum setwatch_due due = setwatch_due(d->sw, pol, i, set_count(next.set[i]));
+
+		if (due == SETWATCH_NOT_DUE)
 			continue;
-		if (sets_read_one(d, i, &next) > 0) {
+		if (sets_read_one(d, i, &next, due == SETWATCH_CHANGED) > 0) {
 			changed = true;
 			used += (size_t)snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0,
 						 "%s%s", used ? ", " : "", pol->sets[i].name);
@@ -541,7 +544,7 @@ static int set_cmd_copy(struct daemon *d, const struct setcmd *c, size_t i, stru
 	if (r == 1) {
 		*reread = true;
 		setwatch_sign(d->sw, &d->gen->conf->policy, i);
-		return sets_read_one(d, i, next) > 0;
+		return sets_read_one(d, i, next, false) > 0;
 	}
 	return 0;
 }
