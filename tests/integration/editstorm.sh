@@ -17,6 +17,8 @@ vctl() {
 }
 vset() { vctl set -s "$WORK/control.sock" "$@"; }
 
+before=$(syn_retrans)
+drops0=$(listen_drops)
 pids=""
 for a in 10.0.2.2 fd00:2::2; do
 	for p in tcp udp; do
@@ -53,8 +55,13 @@ for pid in $pids; do wait "$pid"; done
 check "$i rounds of edits ($((i * 6)) set edits) and reloads, every one through verdictctl answered ok" test ! -s "$WORK/fail"
 [ -s "$WORK/fail" ] && sed 's/^/#   /' "$WORK/fail" | head -n 5
 read -r n f s <<<"$(cat "$WORK"/storm-*.out | awk '{ n += $2; f += $4; s += $8 } END { print n, f, s }')"
-check "the storm: $n connects, none failed ($f), none waited for a retransmission ($s over 900 ms)" \
-	test "$f" = 0 -a "$s" = 0 -a "$n" -gt 100
+# A SYN the server itself dropped (its listen queue full: a loaded
+# machine) is retransmitted too; what the firewall lost is the rest.
+drops=$(($(listen_drops) - drops0))
+retrans=$(($(syn_retrans) - before))
+check "the storm: $n connects, none failed ($f)" test "$f" = 0 -a "$n" -gt 100
+check "no SYN lost by the firewall: $retrans retransmitted, $s connects over 900 ms, $drops dropped by the server itself" \
+	test "$retrans" -le "$drops" -a "$s" -le "$drops"
 for out in "$WORK"/flow-*.out; do
 	check "$(basename "$out" .out) kept flowing: $(cat "$out")" \
 		awk '{ exit !($2 >= 50 && $4 < 1000 && $6 > 0) }' "$out"

@@ -295,6 +295,19 @@ vd_stop() {
 	VD_STATUS=$?
 }
 
+# listen_drops: SYNs the server itself dropped (its listen queue was full:
+# a loaded machine, not the firewall's doing).
+listen_drops() {
+	in_s awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["ListenDrops"] }' \
+		/proc/net/netstat
+}
+
+# syn_retrans: the client's count of SYN retransmissions.
+syn_retrans() {
+	in_c awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["TCPSynRetrans"] }' \
+		/proc/net/netstat
+}
+
 # vd_check_answered: from verdictd's final line (queue 0; after vd_stop),
 # checks that every queued id got exactly one verdict (the kernel's
 # id-sequence = packets received = verdicts of every kind) and that the

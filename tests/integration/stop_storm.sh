@@ -17,19 +17,6 @@ default drop
 CONF
 vd_spawn "$NS_S" "$WORK/sink.log" serving "$FLOWPUSH" sink 7000
 
-# listen_drops: SYNs the server itself dropped (its listen queue was full):
-# not the firewall's doing.
-listen_drops() {
-	in_s awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["ListenDrops"] }' \
-		/proc/net/netstat
-}
-
-# syn_retrans: the client's count of SYN retransmissions.
-syn_retrans() {
-	in_c awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["TCPSynRetrans"] }' \
-		/proc/net/netstat
-}
-
 # storm SECONDS: three clients connecting back to back, IPv4 and IPv6.
 storm() {
 	storm_pids=""
