@@ -32,9 +32,9 @@ int set_kernel_elem(const struct vset *s, const char *text, struct set_elem *e);
  * output, when @out is not NULL, in *@out (malloc'd, may be NULL). */
 int set_kernel_cmd(const char *const *argv, int argc, char **out, char *err, size_t errlen);
 
-/* Applies @text, in ipset restore's syntax, as ipset restore does: 0, or
- * -1 with the failing line and why in @err (the lines before it are in
- * force, as with ipset restore). */
+/* Applies @text, in ipset restore's syntax, as ipset -exist restore does,
+ * line by line: 0, or -1 with the first failing line and why in @err (it
+ * stops there; the lines before it are in force). */
 int set_kernel_restore(const char *text, char *err, size_t errlen);
 
 /* Loads every set of @pol into @sets (sets->set allocated here). */

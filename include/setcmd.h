@@ -45,6 +45,20 @@ struct setcmd {
 int setcmd_parse(const char *req, struct setcmd *c, char *err, size_t len);
 void setcmd_free(struct setcmd *c);
 
+/* What @c does, for a log line: "add banned 192.0.2.1", "restore (12 lines)". */
+void setcmd_describe(const struct setcmd *c, char *out, size_t len);
+
+/* Why @c names no set of @pol, with the sets it has. */
+void setcmd_not_in_policy(const struct setcmd *c, const struct policy *pol, char *err, size_t len);
+
+/* Whether @c suits set @i of @pol (nomatch only for hash:net sets); 0, or
+ * -1 with why in @err. */
+int setcmd_check(const struct setcmd *c, const struct policy *pol, size_t i, char *err, size_t len);
+
+/* Appends to ipset's message in @err what set @i of @pol is ("(set 'banned'
+ * is hash:ip family inet)"): a wrong family reads as a parse error. */
+void setcmd_explain(const struct setcmd *c, const struct policy *pol, size_t i, char *err, size_t len);
+
 /* The names of the policy's sets @c changes (their indexes in @pol, at
  * most two); restore: every set the lines name. Returns how many. */
 size_t setcmd_sets(const struct setcmd *c, const struct policy *pol, size_t *idx, size_t max);

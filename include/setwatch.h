@@ -38,6 +38,10 @@ enum setwatch_due setwatch_due(struct setwatch *w, const struct policy *pol, siz
  * it itself), for setwatch_commit. */
 void setwatch_sign(struct setwatch *w, const struct policy *pol, size_t i);
 
+/* Whether set @i's header could be read when it was last taken (not: the
+ * set did not exist yet). */
+bool setwatch_signed(const struct setwatch *w, size_t i);
+
 /* Set @i's copy that verdictd holds now is the one read (or edited) after
  * the last setwatch_due or setwatch_sign. */
 void setwatch_commit(struct setwatch *w, size_t i);

@@ -50,9 +50,11 @@ static int capture_custom_err(struct ipset *ipset, void *p, int status, const ch
 	va_start(ap, fmt);
 	vsnprintf(cap->msg, sizeof(cap->msg), fmt, ap);
 	va_end(ap);
-	/* @status is an exit code (enum ipset_exittype): 0 is success. */
+	/* @status is an exit code (enum ipset_exittype): 0 is success. The
+	 * ipset command exits here; -1 stops libipset likewise (a restore
+	 * would otherwise go on with the next line). */
 	cap->failed |= status != IPSET_NO_PROBLEM;
-	return status;
+	return status != IPSET_NO_PROBLEM ? -1 : 0;
 }
 
 static int capture_std_err(struct ipset *ipset, void *p)
@@ -269,6 +271,11 @@ int set_kernel_load(const struct policy_set *decl, struct vset **out, char *err,
 			snprintf(err, errlen, "cannot create ipset '%s': %s", decl->name, cap.msg);
 			goto out;
 		}
+		/* At a first start, what is expected; later, an ipset destroy
+		 * (fail2ban's actionstop does one) emptied it. */
+		log_info("kernel set '%s' did not exist: made it, empty (%s%s, timeout 0)", decl->name,
+			 set_type_name(decl->type), decl->type == SET_BITMAP_PORT ? "" :
+			 decl->family == AF_INET6 ? " family inet6" : " family inet");
 		r = set_dump_read(decl->name, &want, out, &h);
 	}
 	if (h.type[0]) {
@@ -330,36 +337,72 @@ int set_kernel_cmd(const char *const *argv, int argc, char **out, char *err, siz
 	return ret;
 }
 
+/* One line of a restore through libipset; 0, -1 with why in @err. */
+static int restore_line(struct ipset *ipset, struct capture *cap, const char *line, unsigned int n,
+			char *err, size_t errlen)
+{
+	char buf[1024];
+
+	if (snprintf(buf, sizeof(buf), "%s", line) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "line %u: longer than %zu bytes", n, sizeof(buf) - 1);
+		return -1;
+	}
+	cap->msg[0] = '\0';
+	cap->failed = false;
+	if (ipset_parse_line(ipset, buf) < 0 || cap->failed) {
+		cap->msg[strcspn(cap->msg, "\n")] = '\0';
+		snprintf(err, errlen, "line %u: %s", n, cap->msg[0] ? cap->msg : "refused by ipset");
+		return -1;
+	}
+	return 0;
+}
+
 int set_kernel_restore(const char *text, char *err, size_t errlen)
 {
 	struct capture cap = { 0 };
 	struct ipset *ipset;
-	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	char *copy = strdup(text), *line, *next;
+	unsigned int n = 0;
 	int ret = -1;
 
+	err[0] = '\0';
 	ipset_load_types();
 	ipset = ipset_init();
 	cap.outf = open_memstream(&cap.out, &cap.outlen);
-	if (!in || !ipset || !cap.outf) {
+	if (!copy || !ipset || !cap.outf) {
 		snprintf(err, errlen, "cannot start libipset: %s", strerror(errno));
 		goto out;
 	}
 	ipset_custom_printf(ipset, capture_custom_err, capture_std_err, capture_out, &cap);
-	/* ipset restore's own reader: the lines go to the kernel in batches,
-	 * and the first error stops it with the line's number. */
-	ret = ipset_parse_stream(ipset, in);
-	if (cap.failed && ret >= 0)
-		ret = -1;
-	cap.msg[strcspn(cap.msg, "\n")] = '\0';
-	snprintf(err, errlen, "%s", cap.msg);
+	/* As ipset -exist restore: a create of a set that exists as created,
+	 * an add of an element already there, a del of one not there are no
+	 * errors. Line by line, each line a command of its own, so that the
+	 * first error stops it (libipset's ipset_parse_stream goes on past
+	 * one: the ipset command exits in its error callback), and the lines
+	 * before it are in force. */
+	ipset_envopt_set(ipset_session(ipset), IPSET_ENV_EXIST);
+	for (line = copy; line; line = next) {
+		const char *c = line;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		n++;
+		while (*c == ' ' || *c == '\t' || *c == '\r')
+			c++;
+		if (!*c || *c == '#' || strncmp(c, "COMMIT", 6) == 0)
+			continue;
+		if (restore_line(ipset, &cap, c, n, err, errlen) < 0)
+			goto out;
+	}
+	ret = 0;
 out:
 	if (ipset)
 		ipset_fini(ipset);
 	if (cap.outf)
 		fclose(cap.outf);
 	free(cap.out);
-	if (in)
-		fclose(in);
+	free(copy);
 	return ret;
 }
 

@@ -16,7 +16,7 @@
 #include "set_kernel.h"
 #include "setcmd.h"
 
-static const char *const verbs[] = {
+static const char *const verbs[SETCMD_RESTORE + 1] = {
 	[SETCMD_ADD] = "add", [SETCMD_DEL] = "del", [SETCMD_TEST] = "test",
 	[SETCMD_LIST] = "list", [SETCMD_FLUSH] = "flush", [SETCMD_SWAP] = "swap",
 	[SETCMD_RESTORE] = "restore",
@@ -55,7 +55,7 @@ static int parse_options(char *save, struct setcmd *c, char *err, size_t len)
 	while ((w = strtok_r(NULL, " ", &save))) {
 		if (c->verb == SETCMD_ADD && strcmp(w, "nomatch") == 0) {
 			c->nomatch = true;
-		} else if (c->verb == SETCMD_ADD && strcmp(w, "timeout") == 0) {
+		} else if (c->verb == SETCMD_ADD && strcmp(w, "timeout") == 0 && !c->has_timeout) {
 			w = strtok_r(NULL, " ", &save);
 			c->timeout = w ? strtoul(w, &end, 10) : 0;
 			if (!w || *end || w[0] == '-' || c->timeout > 2147483) {
@@ -268,4 +268,62 @@ bool setcmd_host(const struct setcmd *c, const struct vset *s, uint8_t *family, 
 	*family = set_get_family(s);
 	*addr = e.addr;
 	return true;
+}
+
+void setcmd_describe(const struct setcmd *c, char *out, size_t len)
+{
+	size_t lines = 0;
+
+	if (c->verb == SETCMD_RESTORE) {
+		for (const char *p = c->body; p && *p; p++)
+			lines += *p == '\n';
+		snprintf(out, len, "restore (%zu line%s)", lines + 1, lines ? "s" : "");
+		return;
+	}
+	snprintf(out, len, "%s %s%s%s", verbs[c->verb], c->name, c->elem[0] || c->name2[0] ? " " : "",
+		 c->elem[0] ? c->elem : c->name2);
+}
+
+/* "hash:ip family inet" */
+static void decl_text(const struct policy_set *d, char *out, size_t len)
+{
+	if (d->type == SET_BITMAP_PORT)
+		snprintf(out, len, "%s range %u-%u", set_type_name(d->type), d->port_lo, d->port_hi);
+	else
+		snprintf(out, len, "%s family %s", set_type_name(d->type), d->family == AF_INET6 ? "inet6" : "inet");
+}
+
+void setcmd_not_in_policy(const struct setcmd *c, const struct policy *pol, char *err, size_t len)
+{
+	size_t used = (size_t)snprintf(err, len, "'%s' is not a set of the running policy", c->name);
+
+	if (c->name2[0] && used < len)
+		used += (size_t)snprintf(err + used, len - used, " (nor is '%s')", c->name2);
+	for (size_t i = 0; i < pol->nsets && used < len; i++)
+		used += (size_t)snprintf(err + used, len - used, "%s%s", i ? ", " : "; its sets: ",
+					 pol->sets[i].name);
+}
+
+int setcmd_check(const struct setcmd *c, const struct policy *pol, size_t i, char *err, size_t len)
+{
+	const struct policy_set *d = &pol->sets[i];
+	char decl[64];
+
+	if (c->nomatch && d->type != SET_HASH_NET && d->type != SET_HASH_NETPORT) {
+		decl_text(d, decl, sizeof(decl));
+		snprintf(err, len, "nomatch is for hash:net and hash:net,port sets; '%s' is %s", d->name, decl);
+		return -1;
+	}
+	return 0;
+}
+
+void setcmd_explain(const struct setcmd *c, const struct policy *pol, size_t i, char *err, size_t len)
+{
+	char decl[64];
+	size_t used = strlen(err);
+
+	if (!c->elem[0] || used >= len)
+		return;
+	decl_text(&pol->sets[i], decl, sizeof(decl));
+	snprintf(err + used, len - used, " (set '%s' is %s)", pol->sets[i].name, decl);
 }

@@ -94,3 +94,8 @@ void setwatch_commit(struct setwatch *w, size_t i)
 	if (i < w->n)
 		w->held[i] = w->taken[i];
 }
+
+bool setwatch_signed(const struct setwatch *w, size_t i)
+{
+	return i < w->n && w->taken[i].sig[0];
+}

@@ -22,6 +22,7 @@
 #include "import.h"
 #include "ipt.h"
 #include "rules.h"
+#include "setcmd.h"
 #include "vocab.h"
 
 #define DEFAULT_SET_MIN 16
@@ -582,24 +583,30 @@ static char *restore_request(const char *file)
 }
 
 /* set VERB NAME [ELEM] [OPTIONS] | set restore FILE: the words as one
- * request. */
+ * request, read here first (a usage mistake is verdictctl's: exit 2). */
 static int cmd_set(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = CONTROL_DEFAULT_PATH;
-	char req[1024];
+	char req[1024], err[256];
+	struct setcmd c;
 	size_t used;
-	int i = 1, ret;
+	int ch, i, ret;
 
-	if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
-		path = argv[2];
-		i = 3;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":s:", longopts, NULL)) != -1) {
+		if (ch != 's') {
+			fprintf(stderr, "verdictctl: bad option '%s'; see verdictctl --help\n", argv[optind - 1]);
+			return 2;
+		}
+		path = optarg;
 	}
-	if (argc - i < 2) {
-		fprintf(stderr, "verdictctl: usage: verdictctl set [-s SOCKET] add|del|test|list|flush|swap"
-			" NAME [ELEMENT|NAME2] [timeout N] [nomatch], or set restore FILE\n");
-		return 2;
-	}
-	if (strcmp(argv[i], "restore") == 0) {
+	i = optind;
+	if (i < argc && strcmp(argv[i], "restore") == 0) {
 		char *r = argc - i == 2 ? restore_request(argv[i + 1]) : NULL;
 
 		if (argc - i != 2)
@@ -608,13 +615,21 @@ static int cmd_set(int argc, char **argv)
 		free(r);
 		return ret;
 	}
-	used = (size_t)snprintf(req, sizeof(req), "set");
-	for (; i < argc && used < sizeof(req); i++)
-		used += (size_t)snprintf(req + used, sizeof(req) - used, " %s", argv[i]);
-	if (used >= sizeof(req)) {
+	used = 0;
+	for (req[0] = '\0'; i < argc && used < sizeof(req); i++)
+		used += (size_t)snprintf(req + used, sizeof(req) - used, "%s%s", used ? " " : "", argv[i]);
+	if (used >= sizeof(req) - 4) {		/* room for "set " */
 		fprintf(stderr, "verdictctl: the command is too long\n");
 		return 2;
 	}
+	if (setcmd_parse(req, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "verdictctl: set: %s\nusage: verdictctl set [-s SOCKET] add|del|test|list|flush|swap"
+			" NAME [ELEMENT|NAME2] [timeout N] [nomatch], or set restore FILE\n", err);
+		return 2;
+	}
+	setcmd_free(&c);
+	memmove(req + 4, req, used + 1);
+	memcpy(req, "set ", 4);
 	return ask(path, req);
 }
 

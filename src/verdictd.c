@@ -429,8 +429,14 @@ static struct setwatch *sets_watch(const struct policy *pol)
 /* @sw follows the sets of the generation just published. */
 static void sets_watch_commit(struct daemon *d, struct setwatch *sw)
 {
-	for (size_t i = 0; i < d->gen->conf->policy.nsets; i++)
+	const struct policy *pol = &d->gen->conf->policy;
+
+	for (size_t i = 0; i < pol->nsets; i++) {
+		/* A set gen_build made did not exist when it was signed. */
+		if (!setwatch_signed(sw, i))
+			setwatch_sign(sw, pol, i);
 		setwatch_commit(sw, i);
+	}
 	setwatch_close(d->sw);
 	d->sw = sw;
 }
@@ -559,7 +565,7 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 	struct setcmd c;
 	struct policy_sets next = { 0 };
 	struct ct_scope scope;
-	char err[CONTROL_REPLY_MAX - 400], flows[256];
+	char err[CONTROL_REPLY_MAX - 400], flows[256], what[96];
 	size_t idx[64], n, k;
 	int r, publish = 0;
 	bool one_host, reread = false;
@@ -568,27 +574,34 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 		snprintf(msg, len, "%s", err);
 		return -1;
 	}
+	setcmd_describe(&c, what, sizeof(what));
 	n = setcmd_sets(&c, pol, idx, 64);
-	if (!n && c.verb != SETCMD_RESTORE) {
-		snprintf(msg, len, "'%s' is not a set of the running policy%s%s", c.name,
-			 c.name2[0] ? " (nor is '" : "", c.name2[0] ? c.name2 : "");
-		if (c.name2[0])
-			snprintf(msg + strlen(msg), len - strlen(msg), "')");
+	if ((!n && c.verb != SETCMD_RESTORE) || (n && setcmd_check(&c, pol, idx[0], err, sizeof(err)) < 0)) {
+		if (!n)
+			setcmd_not_in_policy(&c, pol, err, sizeof(err));
+		snprintf(msg, len, "%s", err);
 		setcmd_free(&c);
 		return -1;
 	}
 	r = setcmd_kernel(&c, err, sizeof(err));
-	if (r < 0 || c.verb == SETCMD_TEST || c.verb == SETCMD_LIST || !n ||
-	    sets_share(&d->gen->sets, &next) < 0) {
+	/* A refused add or del changed nothing; a refused flush, swap or
+	 * restore may have changed some: the sets it names are read again. */
+	if ((r < 0 && (c.verb == SETCMD_ADD || c.verb == SETCMD_DEL)) || c.verb == SETCMD_TEST ||
+	    c.verb == SETCMD_LIST || !n || sets_share(&d->gen->sets, &next) < 0) {
+		if (r < 0 && n && c.verb != SETCMD_LIST)
+			setcmd_explain(&c, pol, idx[0], err, sizeof(err));
 		snprintf(msg, len, "%s%s", err, !n && r == 0 ? " (it names none of the policy's sets)" : "");
 		if (r < 0 && c.verb != SETCMD_TEST)
-			log_warn("set %s: refused: %s", req, msg);
+			log_warn("set %s: refused: %s", what, msg);
 		setcmd_free(&c);
 		return r;
 	}
-	one_host = n == 1 && setcmd_host(&c, next.set[idx[0]], &scope.family, &scope.addr);
+	one_host = r == 0 && n == 1 && setcmd_host(&c, next.set[idx[0]], &scope.family, &scope.addr);
 	for (k = 0; k < n; k++) {
-		publish |= set_cmd_copy(d, &c, idx[k], &next, &reread);
+		if (r < 0)
+			setwatch_sign(d->sw, pol, idx[k]);
+		publish |= r < 0 ? sets_read_one(d, idx[k], &next, false) > 0
+				 : set_cmd_copy(d, &c, idx[k], &next, &reread);
 		setwatch_sign(d->sw, pol, idx[k]);
 		setwatch_commit(d->sw, idx[k]);
 	}
@@ -599,11 +612,26 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 	/* One host's element: only its connections can change; a set read
 	 * again may hold edits of others made behind verdictd's back. */
 	daemon_revalidate(d, one_host && !reread ? &scope : NULL, flows, sizeof(flows));
-	snprintf(msg, len, "%s; %s", err, flows);
-	log_info("set %s %s%s%s: %s", (const char *[]){ "add", "del", "test", "list", "flush", "swap",
-		 "restore" }[c.verb], c.name, c.elem[0] ? " " : "", c.elem, msg);
+	snprintf(msg, len, "%s%s; %s", err, r < 0 ? " (the sets it names were read again from the kernel)" : "",
+		 flows);
+	if (r < 0)
+		log_warn("set %s: refused: %s", what, msg);
+	else
+		log_info("set %s: %s", what, msg);
 	setcmd_free(&c);
-	return 0;
+	return r;
+}
+
+/* At start: connections judged before (by an earlier run, before a
+ * restart or an upgrade) are judged again by this policy and these sets:
+ * a host banned, or a rule changed, while no daemon ran loses its open
+ * connections now, not at its next new one. */
+static void daemon_start_revalidate(struct daemon *d)
+{
+	char flows[256];
+
+	daemon_revalidate(d, NULL, flows, sizeof(flows));
+	log_info("connections judged before this start: %s", flows);
 }
 
 /* Link events: the policy's interface names looked up again. */
@@ -823,6 +851,7 @@ static int run_daemon(const struct options *o, struct conf *c, const char *contr
 	    daemon_workers(&d, c, kind) < 0)
 		goto out;
 	daemon_control(&d, control_path);
+	daemon_start_revalidate(&d);
 	log_info("ready: queues %u-%u, transport %s, %zu rules, %zu sets (%zu members),"
 		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, transport_kind_name(kind),
 		 c->policy.nrules, d.gen->sets.n, total_members(&d.gen->sets),

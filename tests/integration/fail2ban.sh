@@ -82,6 +82,17 @@ check "after the unban 10.0.1.2 connects again" test -n "$back"
 expect_status 0 "... and $src6" tcp_from "$src6" fd00:2::2
 check "fail2ban logged no error from the action" sh -c "! grep -q 'ERROR' '$F2B/fail2ban.log'"
 grep "ERROR" "$F2B/fail2ban.log" | head -n 5 | sed 's/^/#   /'
+
+# verdictd stopped (a restart, an upgrade): the action bans with plain
+# ipset, and the next start has it in force.
+vd_stop
+f2b set vdtest banip 10.0.1.3 >/dev/null
+check "with verdictd stopped, a ban still reaches the kernel set (plain ipset)" \
+	in_f ipset test banned 10.0.1.3
+vd_start "$WORK/verdictd.conf"
+expect_status 2 "... and verdictd, started again, refuses the host" tcp_from 10.0.1.3
+f2b set vdtest unbanip 10.0.1.3 >/dev/null
+expect_status 0 "the unban through verdictctl lets it back" tcp_from 10.0.1.3
 f2b stop >/dev/null 2>&1
 vd_stop_clean
 vd_done

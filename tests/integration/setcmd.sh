@@ -94,8 +94,18 @@ check "... says so" grep -q "not a set of the running policy" "$WORK/last.out"
 expect_status 1 "an element that is not an address" vctl add banned 10.0.1.300
 check "... ipset's own message: $(cat "$WORK/last.out")" grep -qi "cannot parse\|syntax\|invalid" "$WORK/last.out"
 expect_status 1 "an IPv6 address in an IPv4 set" vctl add banned fd00:1::9
-expect_status 1 "a restore with a bad line" vctl restore <(printf 'add banned 10.0.1.9\nadd banned nonsense\n')
-check "... names the line: $(cat "$WORK/last.out")" grep -q "line 2" "$WORK/last.out"
+expect_status 1 "a restore with a bad line" vctl restore <(printf 'add banned 10.0.1.9\nadd banned nonsense\nadd banned 10.0.1.10\n')
+check "... names the line: $(head -n 1 "$WORK/last.out")" grep -q "line 2" "$WORK/last.out"
+check "... stops there: the line before it is in force, the one after it is not" \
+	sh -c "ip netns exec $NS_F ipset test banned 10.0.1.9 && ! ip netns exec $NS_F ipset test banned 10.0.1.10" 
+in_f ipset save banned >"$WORK/saved.restore"
+echo "add banned 10.0.1.9" >>"$WORK/saved.restore"
+expect_status 0 "a restore of ipset save's output (a create of the set that exists, an element already there)" \
+	vctl restore "$WORK/saved.restore"
+expect_status 1 "nomatch in a hash:ip set: refused by verdictd, with why" vctl add banned 10.0.1.9 nomatch
+check "... $(cat "$WORK/last.out")" grep -q "nomatch is for hash:net" "$WORK/last.out"
+expect_status 2 "a usage mistake is verdictctl's own (exit 2)" vctl add banned
+expect_status 0 "-s after the words works too" in_f "$VERDICTCTL" set test banned 10.0.1.9 -s "$WORK/control.sock"
 expect_status 2 "no daemon at the socket: exit 2" in_f "$VERDICTCTL" set -s "$WORK/nosuch.sock" test banned 10.0.1.2
 expect_status 2 "no verb: usage, exit 2" in_f "$VERDICTCTL" set -s "$WORK/control.sock"
 check "the daemon still runs" kill -0 "$VD_PID"

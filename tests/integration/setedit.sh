@@ -41,5 +41,20 @@ sleep 1.2
 expect_status 2 "ipset swap: the swapped-in set's host is refused" tcp_from 10.0.1.3
 expect_status 0 "... and the other one connects" tcp_from 10.0.1.2
 check "the daemon read the sets again" grep -q "changed in the kernel: read again" "$VD_LOG"
+
+# A ban made while no daemon runs (a restart, an upgrade): the next start
+# judges the connections judged before it again.
+in_c "$FLOWPUSH" tcp 10.0.2.2 7100 6 >"$WORK/restart.out" 2>&1 &
+push=$!
+vd_pids="$vd_pids $push"
+sleep 1
+vd_stop
+in_f ipset add banned 10.0.1.2
+vd_start "$WORK/verdictd.conf"
+check "a ban made while verdictd was stopped: the open connection has the drop verdict once it is ready" \
+	test "$(ct_mark -p tcp --orig-src 10.0.1.2 --dport 7100)" = 2
+wait "$push"
+check "... and it stopped: $(cat "$WORK/restart.out")" awk '{ exit !($6 == 0) }' "$WORK/restart.out"
+in_f ipset del banned 10.0.1.2
 vd_stop_clean
 vd_done
