@@ -8,8 +8,9 @@
  * ports or ICMP type and code) and is judged by the same first-match scan
  * as a packet missing headers (policy_eval_partial), because conntrack
  * keeps neither the interfaces nor the hook: the hook is told by the
- * original destination (one of this host's addresses: input; else
- * forward), and a rule with an interface match may or may not hold, so an
+ * original addresses (from one of this host's addresses: output, left to
+ * the OUTPUT chain unless the policy has output rules; to one: input;
+ * else forward), and a rule with an interface match may or may not hold, so an
  * entry whose verdict hangs on one is left alone and counted. What: the
  * verdict's bits are rewritten in the mark, the other bits kept; a
  * connection now dropped or rejected is cut by the fixed rules' connmark
@@ -111,7 +112,10 @@ static void ct_packet(const struct nf_conntrack *ct, const struct local_addrs *l
 		p->icmp_code = nfct_get_attr_u8(ct, ATTR_ICMP_CODE);
 		p->flags |= PKT_F_ICMP;
 	}
-	p->hook = local_addr_has(l, p->family, &p->dst) ? NF_INET_LOCAL_IN : NF_INET_FORWARD;
+	/* Opened by this host (from one of its addresses): its OUTPUT chain's;
+	 * to one of them: input; else forward. */
+	p->hook = local_addr_has(l, p->family, &p->src) ? NF_INET_LOCAL_OUT :
+		  local_addr_has(l, p->family, &p->dst) ? NF_INET_LOCAL_IN : NF_INET_FORWARD;
 	p->flags |= PKT_F_NOIFACE;
 }
 
@@ -266,6 +270,11 @@ static int judge_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, vo
 		return NFCT_CB_CONTINUE;	/* not judged by verdictd */
 	r->st->seen++;
 	ct_packet(ct, &r->l, &p);
+	/* A connection this host opened: its OUTPUT chain judged it (the
+	 * fixed rules give it the accept verdict), unless the policy has
+	 * rules of its own for hook output (as the worker does). */
+	if (p.hook == NF_INET_LOCAL_OUT && !r->g->judges_output)
+		return NFCT_CB_CONTINUE;
 	if (!ct_wanted_mark(r->g, &p, mark, &want)) {
 		r->st->unknown++;
 		return NFCT_CB_CONTINUE;
