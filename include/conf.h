@@ -14,6 +14,7 @@
 
 #define CONF_MAX_CPUS 256
 #define CONF_MAX_QUEUES 64
+#define CONF_NAME_MAX 33		/* a user or group name, with its NUL */
 
 /* Where a rule names an interface (iif/oif), for conf_warn_ifaces(). */
 struct conf_iface_ref {
@@ -40,6 +41,10 @@ struct conf {
 	enum tp_kind transport;
 	uint32_t ring_buffers;		/* ring transport: receive buffers */
 	uint32_t set_poll_ms;		/* the kernel sets' headers, this often; 0: never */
+	char user[CONF_NAME_MAX];	/* run as this user once set up ("": as started) */
+	char control_owner[CONF_NAME_MAX];	/* the control socket's ("": the daemon's user) */
+	char control_group[CONF_NAME_MAX];	/* ("": verdictd if it exists, else the user's) */
+	uint32_t control_mode;		/* its permission bits */
 	struct policy policy;
 	struct conf_iface_ref *ifrefs;	/* every iif/oif of the rules, in order */
 	size_t nifrefs;

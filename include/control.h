@@ -21,7 +21,9 @@
 
 #include "trace.h"
 
-#define CONTROL_DEFAULT_PATH "/run/verdictd.sock"
+/* In a directory of its own, which the unit's RuntimeDirectory= gives to
+ * the daemon's user (verdictd makes it when started by hand). */
+#define CONTROL_DEFAULT_PATH "/run/verdictd/verdictd.sock"
 
 struct control {
 	int fd;			/* listening socket, -1 when none */

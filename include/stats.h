@@ -46,6 +46,9 @@ struct stats_kernel {
 };
 
 void stats_publish(struct stats *s, const uint64_t local[ST_COUNT]);
+/* Opens the kernel's queue counters for good, before the daemon gives up
+ * root (the file is root's). 0, or -1 with errno. */
+int stats_kernel_open(void);
 int stats_kernel_read(uint16_t queue, uint32_t portid, struct stats_kernel *k);
 void stats_format(const struct stats *s, uint16_t queue, const struct stats_kernel *k,
 		  char *buf, size_t len);

@@ -18,6 +18,10 @@
 
 #define TP_BATCH_MAX 1024
 #define TP_STOP (-2)		/* recv: the stop descriptor fired */
+/* A waiting recv returns 0 after this long without packets, so that an
+ * idle worker still goes round its loop and shows it is alive (the
+ * watchdog, notify.h). */
+#define TP_IDLE_MS 1000
 
 struct tp_batch {
 	size_t n;
@@ -48,8 +52,8 @@ struct tp_params {
 struct transport_ops {
 	const char *name;
 	/* Receives at most the batch size. With @wait, blocks until packets
-	 * come or the stop descriptor fires (then returns TP_STOP); without,
-	 * returns what is ready (0: nothing). Returns the number of datagrams,
+	 * come, the stop descriptor fires (then returns TP_STOP) or TP_IDLE_MS
+	 * pass (then returns 0); without, returns what is ready (0: nothing). Returns the number of datagrams,
 	 * TP_STOP, or -1 with errno. Overruns are counted, not returned. */
 	int (*recv)(struct transport *t, struct tp_batch *b, int wait);
 	/* Hands over a buffer of verdict messages. The buffer must stay

@@ -39,6 +39,12 @@ int worker_start(struct worker *w);
 void worker_join(struct worker *w);
 /* worker_join, then unbinds the queue and frees everything. */
 void worker_close(struct worker *w);
+/* How many times the worker went round its loop: at least once every
+ * TP_IDLE_MS while it runs (the watchdog reads it, notify.h). */
+uint64_t worker_heartbeat(const struct worker *w);
+/* Tests only: the worker stops going round its loop (until the stop), as
+ * if it had hung; the daemon offers it with VERDICTD_TEST_HANG set. */
+void worker_test_hang(struct worker *w);
 /* The counters line of the worker's queue, with the kernel's counters (as
  * they were when it stopped, with @at_exit). */
 void worker_format_stats(const struct worker *w, bool at_exit, char *buf, size_t len);

@@ -138,6 +138,7 @@ void conf_init(struct conf *c)
 	c->bypass = true;
 	c->transport = TP_AUTO;
 	c->ring_buffers = 1024;
+	c->control_mode = 0660;
 	c->policy.dflt = ACT_DROP;
 }
 
@@ -305,6 +306,34 @@ int parser_verdict(struct parser *ps, const struct word *w, bool allow_reject,
 	return 0;
 }
 
+/* A user or group name as useradd(8) allows them: the account database
+ * is read when the daemon starts (and by -t), not by the parser. */
+static int parse_name(struct parser *ps, const struct word *w, char *out)
+{
+	size_t n = strspn(w->s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+
+	if (n != strlen(w->s) || n >= CONF_NAME_MAX || w->s[0] == '-') {
+		parser_error(ps, w->col, "'%s' is not a user or group name", w->s);
+		return -1;
+	}
+	memcpy(out, w->s, n + 1);
+	return 0;
+}
+
+/* Permission bits, in octal as chmod(1) takes them. */
+static int parse_mode(struct parser *ps, const struct word *w, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(w->s, &end, 8);
+
+	if (*end || end == w->s || v > 0777 || w->s[0] == '-') {
+		parser_error(ps, w->col, "'%s' is not a mode (octal, like 0660)", w->s);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int parse_option(struct parser *ps)
 {
 	const char *k = ps->w[0].s;
@@ -372,6 +401,14 @@ static int parse_option(struct parser *ps)
 	}
 	if (strcmp(k, "on-error") == 0)
 		return parser_verdict(ps, &ps->w[1], false, &c->on_error);
+	if (strcmp(k, "user") == 0)
+		return parse_name(ps, &ps->w[1], c->user);
+	if (strcmp(k, "control-owner") == 0)
+		return parse_name(ps, &ps->w[1], c->control_owner);
+	if (strcmp(k, "control-group") == 0)
+		return parse_name(ps, &ps->w[1], c->control_group);
+	if (strcmp(k, "control-mode") == 0)
+		return parse_mode(ps, &ps->w[1], &c->control_mode);
 	parser_error(ps, ps->w[0].col, "unknown keyword '%s'", k);	/* not reached: see parse_line */
 	return -1;
 }
@@ -380,7 +417,8 @@ static int parse_option(struct parser *ps)
 static const char *const line_keywords[] = {
 	"accept", "drop", "reject", "mark", "default", "set",
 	"queue", "cpus", "mark-mask", "fail-open", "bypass", "queue-maxlen", "rcvbuf",
-	"copy-range", "batch", "transport", "ring-buffers", "on-error", "set-poll", NULL,
+	"copy-range", "batch", "transport", "ring-buffers", "on-error", "set-poll",
+	"user", "control-owner", "control-group", "control-mode", NULL,
 };
 
 static bool is_keyword(const char *k, const char *const *names)
@@ -413,7 +451,7 @@ static void parse_line(struct parser *ps, char *line)
 		parser_error(ps, ps->w[0].col, "unknown keyword '%s' (a line starts with a rule: accept, drop,"
 		     " reject, mark; default; set; or an option: queue, cpus, mark-mask, fail-open,"
 		     " bypass, queue-maxlen, rcvbuf, copy-range, batch, transport, ring-buffers,"
-		     " on-error, set-poll)", k);
+		     " on-error, set-poll, user, control-owner, control-group, control-mode)", k);
 }
 
 int conf_load_string(struct conf *c, const char *name, const char *text, FILE *err)

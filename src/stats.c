@@ -1,8 +1,11 @@
 /* stats.c - counters, and the kernel's own counters for our queue. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stats.h"
 
@@ -14,17 +17,55 @@ void stats_publish(struct stats *s, const uint64_t local[ST_COUNT])
 		atomic_store_explicit(&s->v[i], local[i], memory_order_relaxed);
 }
 
+#define KERNEL_QUEUES "/proc/net/netfilter/nfnetlink_queue"
+
+/* The file is root's alone (0440): a daemon that gives up root keeps it
+ * open from before (stats_kernel_open) and reads it with pread, which
+ * threads may do side by side. */
+static int kernel_fd = -1;
+
+int stats_kernel_open(void)
+{
+	if (kernel_fd < 0)
+		kernel_fd = open(KERNEL_QUEUES, O_RDONLY | O_CLOEXEC);
+	return kernel_fd < 0 ? -1 : 0;
+}
+
+/* The file's text now, in *@buf (the caller frees it). */
+static FILE *kernel_queues(char **buf)
+{
+	char chunk[4096];
+	size_t len = 0;
+	ssize_t n;
+	FILE *m;
+
+	*buf = NULL;
+	if (kernel_fd < 0)
+		return fopen(KERNEL_QUEUES, "r");
+	if (!(m = open_memstream(buf, &len)))
+		return NULL;
+	while ((n = pread(kernel_fd, chunk, sizeof(chunk), (off_t)len)) > 0)
+		if (fwrite(chunk, 1, (size_t)n, m) != (size_t)n || fflush(m) != 0)
+			break;
+	fputc('\n', m);	/* never empty: fmemopen refuses size 0 */
+	fclose(m);
+	return *buf ? fmemopen(*buf, len, "r") : NULL;
+}
+
 /* Columns: queue, portid, queue_total, copy_mode, copy_range,
  * queue_dropped, user_dropped, id_sequence, 1. Matching the portid too
  * makes sure the line is ours, not a queue someone else bound. */
 int stats_kernel_read(uint16_t queue, uint32_t portid, struct stats_kernel *k)
 {
-	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+	char *buf;
+	FILE *f = kernel_queues(&buf);
 	unsigned int q, pid, total, mode, range, qd, ud, seq;
 
 	memset(k, 0, sizeof(*k));
-	if (!f)
+	if (!f) {
+		free(buf);
 		return -1;
+	}
 	while (fscanf(f, "%u %u %u %u %u %u %u %u %*u", &q, &pid, &total, &mode, &range,
 		      &qd, &ud, &seq) == 8) {
 		if (q != queue || (portid && pid != portid))
@@ -37,6 +78,7 @@ int stats_kernel_read(uint16_t queue, uint32_t portid, struct stats_kernel *k)
 		k->id_sequence = seq;
 	}
 	fclose(f);
+	free(buf);
 	return k->found ? 0 : -1;
 }
 

@@ -184,7 +184,7 @@ static void ring_take(struct transport_ring *r, struct tp_batch *b)
  * the socket wakes us through io_uring task work either way, and poll()
  * also watches the stop descriptor (and, unlike io_uring_enter, tools such
  * as valgrind know it blocks). Under load it is never reached: there are
- * always completions to take. */
+ * always completions to take. 1 when TP_IDLE_MS passed with nothing. */
 static int ring_wait(struct transport_ring *r)
 {
 	struct pollfd pfd[2] = {
@@ -192,8 +192,12 @@ static int ring_wait(struct transport_ring *r)
 		{ .fd = r->stop_fd, .events = POLLIN },
 	};
 
-	if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+	int n = poll(pfd, 2, TP_IDLE_MS);
+
+	if (n < 0 && errno != EINTR)
 		return -1;
+	if (n == 0)
+		return 1;
 	if (pfd[1].revents)
 		r->stopped = true;
 	return 0;
@@ -249,8 +253,12 @@ static int ring_recv(struct transport *t, struct tp_batch *b, int wait)
 				return 0;
 			continue;
 		}
-		if (r->armed && io_uring_cq_ready(&r->ring) == 0 && ring_wait(r) < 0)
-			return -1;
+		if (r->armed && io_uring_cq_ready(&r->ring) == 0) {
+			int idle = ring_wait(r);
+
+			if (idle != 0)
+				return idle < 0 ? -1 : 0;
+		}
 	}
 }
 

@@ -25,7 +25,8 @@ struct transport_socket {
 	struct iovec *iov;
 };
 
-/* Blocks until the socket is readable (1) or the stop descriptor fires (0). */
+/* Blocks until the socket is readable (1), the stop descriptor fires (0)
+ * or TP_IDLE_MS pass (2). */
 static int sock_wait(struct transport_socket *s)
 {
 	struct pollfd pfd[2] = {
@@ -34,11 +35,15 @@ static int sock_wait(struct transport_socket *s)
 	};
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		int r = poll(pfd, 2, TP_IDLE_MS);
+
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
+		if (r == 0)
+			return 2;
 		if (pfd[1].revents)
 			return 0;
 		if (pfd[0].revents)
@@ -64,6 +69,8 @@ static int sock_recv(struct transport *t, struct tp_batch *b, int wait)
 			n = sock_wait(s);
 			if (n <= 0)
 				return n == 0 ? TP_STOP : -1;
+			if (n == 2)
+				return 0;	/* idle: nothing came */
 			continue;
 		}
 		/* The socket overran and the kernel dropped (or, fail-open,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -25,10 +26,13 @@
 #include "gen.h"
 #include "ifwatch.h"
 #include "log.h"
+#include "notify.h"
+#include "privs.h"
 #include "rules.h"
 #include "set_kernel.h"
 #include "setcmd.h"
 #include "setwatch.h"
+#include "stats.h"
 #include "trace.h"
 #include "transport.h"
 #include "worker.h"
@@ -212,6 +216,8 @@ struct daemon {
 	int sfd, stop_fd, tfd;		/* tfd: the sets' poll timer */
 	struct setwatch *sw;		/* the current policy's sets, followed */
 	atomic_bool stop;
+	struct notify_watchdog wd;	/* systemd's watchdog, fed by the workers' heartbeats */
+	bool test_hang;			/* VERDICTD_TEST_HANG: SIGUSR2 hangs a worker */
 };
 
 static struct setwatch *sets_watch(const struct policy *pol);
@@ -291,6 +297,8 @@ static const char *restart_only(const struct conf *a, const struct conf *b)
 		FIELD("fail-open", fail_open), FIELD("queue-maxlen", queue_maxlen),
 		FIELD("rcvbuf", rcvbuf), FIELD("copy-range", copy_range), FIELD("batch", batch),
 		FIELD("transport", transport), FIELD("ring-buffers", ring_buffers),
+		FIELD("user", user), FIELD("control-owner", control_owner),
+		FIELD("control-group", control_group), FIELD("control-mode", control_mode),
 	};
 #undef FIELD
 	size_t i;
@@ -646,24 +654,73 @@ static void daemon_links(struct daemon *d)
 			 changed, changed == 1 ? "" : "es", changed == 1 ? "resolves anew" : "resolve anew");
 }
 
+/* --- systemd: reload state, watchdog, the test-only hang ---------------- */
+
+/* What systemctl status shows while the daemon runs. */
+static void daemon_notify_ready(struct daemon *d)
+{
+	const struct conf *c = d->gen->conf;
+	char status[256];
+
+	snprintf(status, sizeof(status), "judging queues %u-%u: %zu rules, %zu sets (%zu members),"
+		 " default %s", c->queue_first, c->queue_last, c->policy.nrules, d->gen->sets.n,
+		 total_members(&d->gen->sets), policy_action_name(c->policy.dflt));
+	notify_ready(status);
+}
+
+/* A reload, told to systemd (RELOADING=1, then READY=1), so that
+ * systemctl reload returns once the new policy is in force or refused. */
+static int daemon_reload_notify(void *arg, char *msg, size_t len)
+{
+	struct daemon *d = arg;
+	int r;
+
+	notify_reloading();
+	r = daemon_reload(d, msg, len);
+	daemon_notify_ready(d);
+	return r;
+}
+
+/* WATCHDOG=1 only when every worker went round its loop since the last. */
+static void daemon_watchdog(struct daemon *d)
+{
+	uint64_t beats[CONF_MAX_QUEUES];
+	size_t i;
+
+	for (i = 0; i < d->nw && i < CONF_MAX_QUEUES; i++)
+		beats[i] = worker_heartbeat(d->w[i]);
+	notify_watchdog_check(&d->wd, beats, i);
+}
+
+/* SIGUSR2, with VERDICTD_TEST_HANG set: the first worker hangs, so that a
+ * test can see the watchdog catch it. */
+static void daemon_test_hang(struct daemon *d)
+{
+	if (d->test_hang && d->nw > 0)
+		worker_test_hang(d->w[0]);
+}
+
 /* Waits for signals (SIGUSR1 logs counters, SIGHUP reloads, SIGTERM and
- * SIGINT stop), control socket clients and link events. */
+ * SIGINT stop), control socket clients, link events and watchdog checks. */
 static void run_until_signal(struct daemon *d)
 {
-	struct control_handlers h = { &d->tctx, daemon_reload, daemon_set_cmd, d };
+	struct control_handlers h = { &d->tctx, daemon_reload_notify, daemon_set_cmd, d };
 	struct signalfd_siginfo si;
 	char msg[CONTROL_REPLY_MAX];
 
 	for (;;) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[5] = {
 			{ d->sfd, POLLIN, 0 }, { d->ctl.fd, POLLIN, 0 },
 			{ d->iw ? ifwatch_fd(d->iw) : -1, POLLIN, 0 }, { d->tfd, POLLIN, 0 },
+			{ d->wd.fd, POLLIN, 0 },
 		};
 		uint64_t ticks;
 		ssize_t r;
 
-		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 5, -1) < 0 && errno != EINTR)
 			return;
+		if (pfd[4].revents & POLLIN)
+			daemon_watchdog(d);
 		if ((pfd[3].revents & POLLIN) && read(d->tfd, &ticks, sizeof(ticks)) > 0)
 			daemon_sets_poll(d);
 		if (pfd[1].revents & POLLIN)
@@ -681,7 +738,9 @@ static void run_until_signal(struct daemon *d)
 		if (si.ssi_signo == SIGUSR1)
 			log_stats(d->w, d->nw, false);
 		else if (si.ssi_signo == SIGHUP)
-			daemon_reload(d, msg, sizeof(msg));
+			daemon_reload_notify(d, msg, sizeof(msg));
+		else if (si.ssi_signo == SIGUSR2)
+			daemon_test_hang(d);
 		else {
 			log_info("signal %u: draining queues and stopping", si.ssi_signo);
 			return;
@@ -742,6 +801,10 @@ static int daemon_signals(struct daemon *d)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	/* Tests only; otherwise SIGUSR2 keeps its default action. */
+	d->test_hang = getenv("VERDICTD_TEST_HANG") != NULL;
+	if (d->test_hang)
+		sigaddset(&mask, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -755,7 +818,7 @@ static int daemon_signals(struct daemon *d)
 	return 0;
 }
 
-/* One worker per queue, each started once it is bound. */
+/* One worker per queue, each bound; daemon_start() starts them. */
 static int daemon_workers(struct daemon *d, const struct conf *c, enum tp_kind kind)
 {
 	size_t nq = (size_t)(c->queue_last - c->queue_first) + 1, i;
@@ -779,28 +842,67 @@ static int daemon_workers(struct daemon *d, const struct conf *c, enum tp_kind k
 			.slot = &d->slot, .rd = &d->rd[d->nw], .kind = kind,
 			.stop_fd = d->stop_fd, .stop = &d->stop,
 		};
-		int e;
 
 		if (!(d->w[d->nw] = worker_open(c, &ws, err, sizeof(err)))) {
 			log_err("%s", err);
-			return -1;
-		}
-		if ((e = worker_start(d->w[d->nw])) != 0) {
-			log_err("cannot start the worker of queue %u: %s", ws.queue, strerror(e));
-			worker_close(d->w[d->nw]);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static void daemon_control(struct daemon *d, const char *path)
+/* Privileges narrowed (privs.h), then the worker threads started: they
+ * inherit the main thread's capabilities and user. */
+static int daemon_start(struct daemon *d, const struct conf *c, const struct privs *p)
+{
+	char err[512];
+	size_t i;
+	int e;
+
+	/* The kernel's queue counters (the lossless stop waits on them) are
+	 * root's to open. */
+	if (stats_kernel_open() < 0)
+		log_warn("cannot open the kernel's queue counters: %s", strerror(errno));
+	e = privs_drop(p, err, sizeof(err));
+	if (e < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (e > 0)
+		log_warn("%s", err);
+	log_info("running as uid %u gid %u with CAP_NET_ADMIN alone", (unsigned)getuid(),
+		 (unsigned)getgid());
+	for (i = 0; i < d->nw; i++)
+		if ((e = worker_start(d->w[i])) != 0) {
+			log_err("cannot start the worker of queue %u: %s", c->queue_first + (unsigned)i,
+				strerror(e));
+			return -1;
+		}
+	if (notify_watchdog_open(&d->wd, d->nw) < 0)
+		log_warn("cannot arm the watchdog: %s", strerror(errno));
+	else if (d->wd.fd >= 0)
+		log_info("watchdog: every %llu ms, while every worker shows it is alive",
+			 (unsigned long long)(d->wd.usec / 1000));
+	return 0;
+}
+
+/* The control socket, given to its owner, group and mode. The default
+ * one's directory is made when missing (the unit's RuntimeDirectory=
+ * makes it otherwise, owned by the unit's user). */
+static void daemon_control(struct daemon *d, const char *path, const struct privs *p)
 {
 	char err[512];
 	int cr;
 
 	if (strcmp(path, "none") == 0)
 		return;
+	if (strcmp(path, CONTROL_DEFAULT_PATH) == 0) {
+		char dir[sizeof(CONTROL_DEFAULT_PATH)] = CONTROL_DEFAULT_PATH;
+
+		*strrchr(dir, '/') = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			log_warn("cannot make %s: %s", dir, strerror(errno));
+	}
 	cr = control_open(&d->ctl, path, err, sizeof(err));
 	if (cr < 0)
 		log_err("%s", err);
@@ -808,6 +910,8 @@ static void daemon_control(struct daemon *d, const char *path)
 		log_warn("%s", err);
 	else
 		log_info("%s (verdictctl trace)", err);
+	if (cr == 0 && privs_control_socket(p, path, err, sizeof(err)) < 0)
+		log_err("%s", err);
 }
 
 /* Stops the workers (each answers what is queued, then unbinds), logs
@@ -836,6 +940,7 @@ static void daemon_close(struct daemon *d)
 	if (d->tfd >= 0)
 		close(d->tfd);
 	setwatch_close(d->sw);
+	notify_watchdog_close(&d->wd);
 	ifwatch_close(d->iw);
 	gen_free(d->gen);
 }
@@ -843,20 +948,33 @@ static void daemon_close(struct daemon *d)
 /* Runs until SIGTERM; takes over @c. */
 static int run_daemon(const struct options *o, struct conf *c, const char *control_path)
 {
-	struct daemon d = { .opts = o, .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1, .tfd = -1 };
+	struct daemon d = { .opts = o, .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1, .tfd = -1,
+			    .wd = { .fd = -1 } };
+	struct privs p;
+	char err[512];
 	enum tp_kind kind;
 	int ret = 1;
 
+	if (privs_resolve(c, &p, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		conf_free(c);
+		free(c);
+		goto out;
+	}
 	if (daemon_prepare(&d, c, &kind) < 0 || daemon_signals(&d) < 0 ||
 	    daemon_workers(&d, c, kind) < 0)
 		goto out;
-	daemon_control(&d, control_path);
+	daemon_control(&d, control_path, &p);
+	if (daemon_start(&d, c, &p) < 0)
+		goto out;
 	daemon_start_revalidate(&d);
 	log_info("ready: queues %u-%u, transport %s, %zu rules, %zu sets (%zu members),"
 		 " default %s, mark-mask 0x%x%s", c->queue_first, c->queue_last, transport_kind_name(kind),
 		 c->policy.nrules, d.gen->sets.n, total_members(&d.gen->sets),
 		 policy_action_name(c->policy.dflt), c->mark_mask, c->fail_open ? ", fail-open" : "");
+	daemon_notify_ready(&d);
 	run_until_signal(&d);
+	notify_stopping();
 	ret = 0;
 out:
 	daemon_close(&d);
@@ -877,8 +995,14 @@ static int print_summary(const struct conf *c)
 	int differ = set_kernel_check(&c->policy, c->path, stderr);
 	double t0;
 	struct classifier *cls;
+	struct privs p;
+	char err[512];
 
 	conf_warn_ifaces(c, stderr);
+	if (privs_resolve(c, &p, err, sizeof(err)) < 0) {
+		fprintf(stderr, "verdictd: %s: %s\n", c->path, err);
+		return 1;
+	}
 	if (differ) {
 		fprintf(stderr, "verdictd: %s: %d set declaration%s differ%s from the kernel's sets; fix them\n",
 			c->path, differ, differ == 1 ? "" : "s", differ == 1 ? "s" : "");

@@ -61,6 +61,8 @@ struct worker {
 	struct mnl_socket *nl;
 	struct transport *tp;
 	const atomic_bool *stop;	/* set with the stop descriptor, seen between batches */
+	atomic_uint_fast64_t heartbeat;	/* once round the loop (the watchdog's proof) */
+	atomic_bool hang;		/* tests only: stop going round (worker_test_hang) */
 	pthread_t thread;
 	bool started;
 	struct stats stats;
@@ -295,6 +297,16 @@ static void worker_pin(struct worker *w)
 		log_warn("queue %u: cannot run on CPU %d: %s", w->queue, w->cpu, strerror(err));
 }
 
+/* Tests only: a worker that stopped going round its loop, as a deadlock
+ * would leave it. Its packets wait unanswered and its heartbeat stands
+ * still, so the watchdog stops pinging; the stop still ends it. */
+static void worker_hung(struct worker *w)
+{
+	log_warn("queue %u: hanging on request (VERDICTD_TEST_HANG)", w->queue);
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed))
+		usleep(100000);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -305,9 +317,13 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	worker_pin(w);
-	while (!atomic_load_explicit(w->stop, memory_order_relaxed))
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		if (worker_pump(w, b, 1) < 0)
 			break;
+		atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
+		if (atomic_load_explicit(&w->hang, memory_order_relaxed))
+			worker_hung(w);
+	}
 	worker_drain(w, b);
 	worker_publish(w);
 	stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), &w->kernel_at_exit);
@@ -379,6 +395,16 @@ void worker_close(struct worker *w)
 		nfq_sock_close(w->nl, w->queue);
 	free(w->vbuf);
 	free(w);
+}
+
+uint64_t worker_heartbeat(const struct worker *w)
+{
+	return atomic_load_explicit(&w->heartbeat, memory_order_relaxed);
+}
+
+void worker_test_hang(struct worker *w)
+{
+	atomic_store(&w->hang, true);
 }
 
 void worker_format_stats(const struct worker *w, bool at_exit, char *buf, size_t len)

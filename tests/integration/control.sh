@@ -21,7 +21,7 @@ default drop
 CONF
 vd_start "$WORK/verdictd.conf"
 
-check "the control socket exists, mode 600" test "$(stat -c %a "$SOCK" 2>/dev/null)" = 600
+check "the control socket exists, mode 660 (control-mode)" test "$(stat -c %a "$SOCK" 2>/dev/null)" = 660
 in_f "$VERDICTCTL" trace -s "$SOCK" tcp 10.0.1.3:4000 10.0.2.2:22 hook forward >"$WORK/t1" 2>&1
 check "a banned source meets the set rule in the running daemon: $(cat "$WORK/t1")" \
 	grep -q "=> rule 1 (.*verdictd.conf:3) drop" "$WORK/t1"

@@ -42,6 +42,10 @@ static void test_good(void)
 		"bypass no\n"
 		"transport socket\n"
 		"ring-buffers 2048\n"
+		"user verdictd\n"
+		"control-owner root\n"
+		"control-group adm\n"
+		"control-mode 0640\n"
 		"set blocked hash:ip family inet\n"
 		"set nets6 hash:net family inet6\n"
 		"set web bitmap:port range 0-1023\n"
@@ -62,6 +66,8 @@ static void test_good(void)
 	CHECK(c.rcvbuf == 32u << 20 && c.copy_range == 128 && c.batch == 128, "sizes");
 	CHECK(c.on_error == ACT_ACCEPT && !c.bypass, "on-error, bypass");
 	CHECK(c.transport == 2 && c.ring_buffers == 2048, "transport, ring-buffers");
+	CHECK(strcmp(c.user, "verdictd") == 0 && strcmp(c.control_owner, "root") == 0 &&
+	      strcmp(c.control_group, "adm") == 0 && c.control_mode == 0640, "user, control socket");
 	CHECK(c.policy.nsets == 3 && c.policy.sets[1].family == AF_INET6, "sets");
 	CHECK(c.policy.sets[2].port_hi == 1023, "port range");
 	CHECK(c.policy.nrules == 7, "rules %zu", c.policy.nrules);
@@ -112,6 +118,12 @@ static const struct {
 	{ "ring-buffers 100\n", "t.conf:1:14: ring-buffers 100 is not a power of two" },
 	{ "ring-buffers 32\n", "t.conf:1:14: '32' is not a number from 64 to 32768" },
 	{ "on-error reject\n", "t.conf:1:10: expected accept or drop, not 'reject'" },
+	{ "user ro/ot\n", "t.conf:1:6: 'ro/ot' is not a user or group name" },
+	{ "control-group -x\n", "t.conf:1:15: '-x' is not a user or group name" },
+	{ "control-owner abcdefghijklmnopqrstuvwxyzabcdefg\n", "t.conf:1:15: 'abcdefghijklmnopqrstuvwxyzabcdefg' is not a user or group name" },
+	{ "control-mode 0668\n", "t.conf:1:14: '0668' is not a mode (octal, like 0660)" },
+	{ "control-mode 1777\n", "t.conf:1:14: '1777' is not a mode (octal, like 0660)" },
+	{ "usr verdictd\n", "t.conf:1:1: unknown keyword 'usr' (did you mean 'user'?)" },
 	{ "set x list:set\n", "t.conf:1:7: unsupported set type 'list:set'" },
 	{ "set x hash:ip family inet7\n", "t.conf:1:22: expected family inet or inet6" },
 	{ "set x hash:ip range 1-2\n", "t.conf:1:15: unexpected 'range'" },
