@@ -9,7 +9,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	iptables ipset conntrack iproute2 iputils-ping util-linux procps
 	clang libclang-rt-14-dev valgrind
 	ufw shorewall
-	dpdk-dev gnuplot-nox mandoc fail2ban"
+	dpdk-dev gnuplot-nox mandoc fail2ban
+	libcap-dev systemd systemd-container debootstrap"
 
 missing=""
 for p in $PACKAGES; do
