@@ -33,8 +33,8 @@ struct privs {
 };
 
 /* Looks up the names of @c ('user', 'control-owner', 'control-group') in
- * the account database. -1 with a sentence in @err for a name that does
- * not exist, or a user a daemon not started as root cannot become. */
+ * the account database (also for -t). -1 with a sentence in @err for a
+ * name that does not exist. */
 int privs_resolve(const struct conf *c, struct privs *p, char *err, size_t len);
 
 /* Gives the control socket at @path its owner, group and mode (before
@@ -45,7 +45,7 @@ int privs_control_socket(const struct privs *p, const char *path, char *err, siz
 /* Keeps CAP_NET_ADMIN alone and becomes the user, in the calling thread
  * (call it before starting others). 0; 1 with a warning in @err (the
  * bounding set could not be narrowed: started without CAP_SETPCAP); -1
- * with a sentence in @err. */
+ * with a sentence in @err (e.g. another user, and not started as root). */
 int privs_drop(const struct privs *p, char *err, size_t len);
 
 #endif

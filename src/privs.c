@@ -64,12 +64,6 @@ int privs_resolve(const struct conf *c, struct privs *p, char *err, size_t len)
 		if (resolve_user(c->user, &p->uid, &p->gid, err, len) < 0)
 			return -1;
 		snprintf(p->user, sizeof(p->user), "%s", c->user);
-		if (geteuid() != 0 && geteuid() != p->uid) {
-			snprintf(err, len, "user %s: verdictd was started as uid %u, not as root, so it"
-				 " cannot become another user (drop 'user', or start it as root)",
-				 c->user, (unsigned)geteuid());
-			return -1;
-		}
 		p->change = geteuid() != p->uid;
 	}
 	p->ctl_uid = p->uid;
@@ -178,6 +172,12 @@ int privs_drop(const struct privs *p, char *err, size_t len)
 {
 	int bound;
 
+	if (p->change && geteuid() != 0) {
+		snprintf(err, len, "user %s: verdictd was started as uid %u, not as root, so it"
+			 " cannot become another user (drop 'user', or start it as root)",
+			 p->user, (unsigned)geteuid());
+		return -1;
+	}
 	/* Nothing verdictd could execute gains privileges (it executes
 	 * nothing; this makes it so). */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
