@@ -12,10 +12,11 @@ VD_ROOT_CACHE=${VD_ROOT_CACHE:-/var/cache/verdictd-test}
 VD_ROOT_SUITE=bookworm
 # What the unit needs inside: systemd itself, the tools the unit and the
 # test run, and the libraries verdictd is linked with (it is built on the
-# host, which is the same Debian release).
+# host, which is the same Debian release), the sanitizers' runtimes too
+# (make check's AddressSanitizer run installs that build).
 VD_ROOT_PACKAGES="systemd,systemd-sysv,dbus,iptables,ipset,conntrack,iproute2,\
 libmnl0,libnetfilter-queue1,libnfnetlink0,libnetfilter-conntrack3,libipset13,\
-liburing2,libsystemd0,libcap2"
+liburing2,libsystemd0,libcap2,libasan8,libubsan1"
 
 # vd_root_path: prints the cached tree's path (built when missing), or
 # fails with the reason on stderr.

@@ -78,7 +78,7 @@ static void test_good(void)
 		      r[0].setm[0].set == 0 && r[0].setm[0].dir[0] == POLICY_DIR_SRC && !r[0].setm[0].neg &&
 		      r[0].family == AF_INET, "rule 1");
 		CHECK(r[1].dst.n == 2 && r[1].dport.n == 3 && r[1].dport.range[2].hi == 8080, "rule 2");
-		CHECK(strcmp(r[1].iif.name, "veth0") == 0 && r[1].pos.line == 19, "rule 2 iif, line");
+		CHECK(strcmp(r[1].iif.name, "veth0") == 0 && r[1].pos.line == 23, "rule 2 iif, line");
 		CHECK(r[2].action == ACT_MARK && r[2].mark == 0x1400 && r[2].sport.neg && r[2].oif.neg, "rule 3");
 		CHECK(r[3].action == ACT_REJECT && r[3].nsetm == 1 && r[3].setm[0].set == 2 &&
 		      r[3].setm[0].dir[0] == POLICY_DIR_DST, "rule 4");
