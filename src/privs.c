@@ -42,7 +42,6 @@ static int resolve_group(const struct conf *c, struct privs *p, char *err, size_
 	const char *name = c->control_group[0] ? c->control_group : PRIVS_GROUP;
 	struct group *gr;
 
-	errno = 0;
 	if ((gr = getgrnam(name))) {
 		p->ctl_gid = gr->gr_gid;
 		return 0;
