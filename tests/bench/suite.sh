@@ -39,6 +39,9 @@ SECONDS_RUN=${SECONDS_RUN:-3}
 PACKETS=${PACKETS:-30000}
 NRULES=${NRULES:-10000}
 CALLGRIND=${CALLGRIND:-1}
+# IR_ONLY=1: the Ir/pkt column alone (a short run, for before/after
+# comparisons of the packet path's instructions; no flood at full speed).
+IR_ONLY=${IR_ONLY:-0}
 ROWS=${ROWS:-none legacy-10k legacy-10k-stateful nft-10k nft-10k-stateful ipset-10k loop vd-set-sock vd-set-ring vd-10k-sock vd-10k-ring vd-10-sock vd-10-ring}
 OUT=${OUT:-$PWD/bench-results}
 mkdir -p "$OUT"
@@ -233,6 +236,7 @@ for row in $ROWS; do
 	setup "$row"
 	start_consumer accept
 	for col in steady new; do
+		[ "$IR_ONLY" = 1 ] && break
 		: >"$WORK/runs"
 		for r in $(seq "$RUNS"); do
 			if [ $col = steady ]; then delivered -F 64 >>"$WORK/runs"; else delivered >>"$WORK/runs"; fi
@@ -240,10 +244,11 @@ for row in $ROWS; do
 		read -r M[$row,$col] S[$row,$col] < <(med "$WORK/runs")
 		note "$row $col: $(tr '\n' ' ' <"$WORK/runs")-> ${M[$row,$col]} pps (spread ${S[$row,$col]}%)"
 	done
-	rate=$(( M[$row,new] / 2 ))
+	rate=$(( ${M[$row,new]:-0} / 2 ))
 	[ "$rate" -gt 0 ] || rate=1000
 	: >"$WORK/runs.med"; : >"$WORK/runs.p99"
 	for r in $(seq "$RUNS"); do
+		[ "$IR_ONLY" = 1 ] && break
 		read -r a b < <(latency "$rate")
 		echo "${a%.*}" >>"$WORK/runs.med"; echo "${b%.*}" >>"$WORK/runs.p99"
 	done
@@ -254,6 +259,7 @@ for row in $ROWS; do
 		for v in accept drop; do
 			: >"$WORK/runs"
 			for r in $(seq "$RUNS"); do
+				[ "$IR_ONLY" = 1 ] && break
 				if [ "$CONS_KIND" = loop ]; then stop_consumer; start_consumer "$v"; fi
 				drain $v >>"$WORK/runs"
 			done
