@@ -34,3 +34,22 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	[ -z "$noop_rc" ] || rm -f /usr/sbin/policy-rc.d
 fi
+
+# promtool, the Prometheus text format's own parser, for
+# tests/integration/metrics.sh: the binary alone (it needs only libc), from
+# Debian's prometheus package, which installed would bring 96 MB and a
+# server. Kept in PROMTOOL_DIR; the test looks there.
+PROMTOOL_DIR=${PROMTOOL_DIR:-/var/cache/verdictd/promtool}
+if [ ! -x "$PROMTOOL_DIR/promtool" ]; then
+	echo "deps.sh: fetching promtool (prometheus package) into $PROMTOOL_DIR"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 ||
+		{ apt-get update -qq && apt-get download prometheus >/dev/null; }; }) &&
+		mkdir -p "$PROMTOOL_DIR" &&
+		dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb |
+			tar -x -O ./usr/bin/promtool >"$PROMTOOL_DIR/promtool.new" &&
+		chmod 755 "$PROMTOOL_DIR/promtool.new" &&
+		mv "$PROMTOOL_DIR/promtool.new" "$PROMTOOL_DIR/promtool"
+	rm -rf "$tmp"
+	[ -x "$PROMTOOL_DIR/promtool" ] || { echo "deps.sh: could not fetch promtool"; exit 1; }
+fi

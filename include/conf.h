@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "policy.h"
+#include "sha256.h"
 #include "transport.h"
 
 #define CONF_MAX_CPUS 256
@@ -45,6 +47,11 @@ struct conf {
 	char control_owner[CONF_NAME_MAX];	/* the control socket's ("": the daemon's user) */
 	char control_group[CONF_NAME_MAX];	/* ("": verdictd if it exists, else the user's) */
 	uint32_t control_mode;		/* its permission bits */
+	enum log_target log_to;		/* where log lines go */
+	enum log_level log_level;
+	uint32_t log_rate;		/* 'log' rules: lines a second, per queue */
+	char metrics_listen[64];	/* "IP:PORT" of the HTTP /metrics; "" none */
+	char sha256[SHA256_HEX_LEN];	/* of the file as read ("" for a string) */
 	struct policy policy;
 	struct conf_iface_ref *ifrefs;	/* every iif/oif of the rules, in order */
 	size_t nifrefs;

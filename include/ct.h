@@ -30,4 +30,24 @@ struct ct_scope {
 int ct_revalidate(const struct gen *g, const struct ct_scope *scope, struct ct_stats *st,
 		  char *err, size_t errlen);
 
+/* One connection verdictd judged, for verdictctl flows. */
+struct ct_flow {
+	struct pkt p;			/* its original direction, as a packet */
+	uint32_t mark;			/* the conntrack mark */
+	/* The tuple its first packet had at the queue when NAT rewrote the
+	 * destination before (DNAT): the original source, the reply's source
+	 * as destination. */
+	bool dnat;
+	union vd_addr nat_dst;
+	uint16_t nat_dport;
+	/* The current policy's verdict for it, when interfaces do not matter. */
+	bool known;
+	struct policy_verdict now;
+};
+
+/* Calls @fn for each entry with a verdict code in its mark, at most @max
+ * (the count of all in *@total). 0, or -1 with a sentence in @err. */
+int ct_flows(const struct gen *g, size_t max, size_t *total,
+	     void (*fn)(void *arg, const struct ct_flow *f), void *arg, char *err, size_t errlen);
+
 #endif

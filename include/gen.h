@@ -20,16 +20,19 @@
 #include "classify.h"
 #include "conf.h"
 #include "policy.h"
+#include "stats.h"
 #include "verdict.h"
 
 struct gen {
 	struct conf *conf;		/* owns the policy */
 	struct policy_sets sets;	/* the daemon's copies of its sets */
 	struct classifier *cls;		/* compiled from conf->policy */
+	struct stats_policy *sp;	/* per-rule and per-set counters, a row a
+					 * worker: they go with the policy */
 	struct verdict_params vp;
 	uint32_t reply_bit;		/* verdict_reply_bit(vp.mark_mask) */
 	bool judges_output;		/* a rule names hook output */
-	bool owns;			/* conf and cls are this generation's to free (a
+	bool owns;			/* conf, cls and sp are this generation's to free (a
 					 * set refresh hands them on to the next) */
 };
 

@@ -15,6 +15,7 @@
 
 #include "pkt.h"
 #include "set.h"
+#include "stats.h"
 
 enum policy_action {
 	ACT_ACCEPT,
@@ -111,6 +112,7 @@ struct policy_rule {
 	struct match_iface iif, oif;
 	struct match_set setm[POLICY_MAX_SETM];
 	uint8_t nsetm;
+	bool log;		/* its verdicts are logged (rate-limited) */
 };
 
 struct policy {
@@ -133,6 +135,9 @@ struct policy_verdict {
 struct policy_sets {
 	struct vset **set;
 	size_t n;
+	/* In a worker's own copy only: its counters (stats.h), lookups[i]
+	 * and hits[i] of set i; NULL elsewhere (nothing counted). */
+	_Atomic uint64_t *lookups, *hits;
 };
 
 /* The reference: a linear first-match scan. */

@@ -45,6 +45,14 @@ uint64_t worker_heartbeat(const struct worker *w);
 /* Tests only: the worker stops going round its loop (until the stop), as
  * if it had hung; the daemon offers it with VERDICTD_TEST_HANG set. */
 void worker_test_hang(struct worker *w);
+/* What the reports (ops.c) read: the queue, its published counters, the
+ * kernel's counters of it (as they were at the stop, with @at_exit), and
+ * the notes of which rule judged which connection. */
+uint16_t worker_queue(const struct worker *w);
+const struct stats *worker_stats(const struct worker *w);
+void worker_kernel_stats(const struct worker *w, bool at_exit, struct stats_kernel *k);
+struct flow_table;
+const struct flow_table *worker_flows(const struct worker *w);
 /* The counters line of the worker's queue, with the kernel's counters (as
  * they were when it stopped, with @at_exit). */
 void worker_format_stats(const struct worker *w, bool at_exit, char *buf, size_t len);

@@ -139,6 +139,9 @@ void conf_init(struct conf *c)
 	c->transport = TP_AUTO;
 	c->ring_buffers = 1024;
 	c->control_mode = 0660;
+	c->log_to = LOG_TO_AUTO;
+	c->log_level = LOG_LVL_INFO;
+	c->log_rate = 10;
 	c->policy.dflt = ACT_DROP;
 }
 
@@ -334,6 +337,24 @@ static int parse_mode(struct parser *ps, const struct word *w, uint32_t *out)
 	return 0;
 }
 
+/* log-to auto|stderr|syslog|journal, log-level error|warning|info|debug */
+static int parse_log(struct parser *ps, bool target)
+{
+	const struct word *w = &ps->w[1];
+	int v = target ? log_target_parse(w->s) : log_level_parse(w->s);
+
+	if (v < 0) {
+		parser_error(ps, w->col, "expected %s, not '%s'", target ? "auto, stderr, syslog or journal"
+			     : "error, warning, info or debug", w->s);
+		return -1;
+	}
+	if (target)
+		ps->c->log_to = (enum log_target)v;
+	else
+		ps->c->log_level = (enum log_level)v;
+	return 0;
+}
+
 static int parse_option(struct parser *ps)
 {
 	const char *k = ps->w[0].s;
@@ -409,6 +430,19 @@ static int parse_option(struct parser *ps)
 		return parse_name(ps, &ps->w[1], c->control_group);
 	if (strcmp(k, "control-mode") == 0)
 		return parse_mode(ps, &ps->w[1], &c->control_mode);
+	if (strcmp(k, "log-to") == 0 || strcmp(k, "log-level") == 0)
+		return parse_log(ps, k[4] == 't');
+	if (strcmp(k, "log-rate") == 0)
+		return parse_u32(ps, &ps->w[1], 1, 100000, &c->log_rate);
+	if (strcmp(k, "metrics-listen") == 0) {
+		if (strlen(ps->w[1].s) >= sizeof(c->metrics_listen) || !strchr(ps->w[1].s, ':')) {
+			parser_error(ps, ps->w[1].col, "'%s' is not IP:PORT (e.g. 127.0.0.1:9474, [::1]:9474)",
+				     ps->w[1].s);
+			return -1;
+		}
+		strcpy(c->metrics_listen, ps->w[1].s);
+		return 0;
+	}
 	parser_error(ps, ps->w[0].col, "unknown keyword '%s'", k);	/* not reached: see parse_line */
 	return -1;
 }
@@ -418,7 +452,8 @@ static const char *const line_keywords[] = {
 	"accept", "drop", "reject", "mark", "default", "set",
 	"queue", "cpus", "mark-mask", "fail-open", "bypass", "queue-maxlen", "rcvbuf",
 	"copy-range", "batch", "transport", "ring-buffers", "on-error", "set-poll",
-	"user", "control-owner", "control-group", "control-mode", NULL,
+	"user", "control-owner", "control-group", "control-mode",
+	"log-to", "log-level", "log-rate", "metrics-listen", NULL,
 };
 
 static bool is_keyword(const char *k, const char *const *names)
@@ -451,7 +486,8 @@ static void parse_line(struct parser *ps, char *line)
 		parser_error(ps, ps->w[0].col, "unknown keyword '%s' (a line starts with a rule: accept, drop,"
 		     " reject, mark; default; set; or an option: queue, cpus, mark-mask, fail-open,"
 		     " bypass, queue-maxlen, rcvbuf, copy-range, batch, transport, ring-buffers,"
-		     " on-error, set-poll, user, control-owner, control-group, control-mode)", k);
+		     " on-error, set-poll, user, control-owner, control-group, control-mode, log-to,"
+		     " log-level, log-rate, metrics-listen)", k);
 }
 
 int conf_load_string(struct conf *c, const char *name, const char *text, FILE *err)
@@ -542,6 +578,7 @@ int conf_load_file(struct conf *c, const char *path, FILE *err)
 	} else {
 		free(c->path);
 		c->path = strdup(path);
+		sha256_hex(text, len, c->sha256);
 		errors = conf_load_string(c, path, text, err);
 		if (errors == 0 && err)
 			conf_warn(c, err);

@@ -412,3 +412,81 @@ out:
 	free(r.l.family);
 	return ret;
 }
+
+/* The queued packet's tuple, where DNAT rewrote it: the reply comes from
+ * the address and port the packet was sent on to. */
+static void ct_nat(const struct nf_conntrack *ct, struct ct_flow *f)
+{
+	union vd_addr r = { 0 };
+	uint16_t rport = 0;
+
+	if (f->p.family == AF_INET) {
+		uint32_t a = nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC);
+
+		memcpy(r.b, &a, 4);
+	} else {
+		memcpy(r.b, nfct_get_attr(ct, ATTR_REPL_IPV6_SRC), 16);
+	}
+	if (f->p.flags & PKT_F_PORTS)
+		rport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+	f->dnat = memcmp(&r, &f->p.dst, sizeof(r)) != 0 || ((f->p.flags & PKT_F_PORTS) && rport != f->p.dport);
+	f->nat_dst = r;
+	f->nat_dport = rport;
+}
+
+/* One dump's state for ct_flows. */
+struct ct_list {
+	const struct gen *g;
+	struct local_addrs l;
+	size_t max, *total;
+	void (*fn)(void *arg, const struct ct_flow *f);
+	void *arg;
+};
+
+/* Each entry verdictd judged, as the dump delivers it: counted, and the
+ * first @max handed on. */
+static int list_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	struct ct_list *r = data;
+	uint32_t mark = nfct_get_attr_u32(ct, ATTR_MARK);
+	struct ct_flow f;
+
+	(void)type;
+	if (!(mark & verdict_code_mask(r->g->vp.mark_mask)) || (*r->total)++ >= r->max)
+		return NFCT_CB_CONTINUE;
+	memset(&f, 0, sizeof(f));
+	ct_packet(ct, &r->l, &f.p);
+	f.mark = mark;
+	ct_nat(ct, &f);
+	f.known = policy_eval_partial(&r->g->conf->policy, &r->g->sets, &f.p, &f.now) != POLICY_UNKNOWN;
+	r->fn(r->arg, &f);
+	return NFCT_CB_CONTINUE;
+}
+
+int ct_flows(const struct gen *g, size_t max, size_t *total,
+	     void (*fn)(void *arg, const struct ct_flow *f), void *arg, char *err, size_t errlen)
+{
+	struct nfct_handle *h = nfct_open(CONNTRACK, 0);
+	struct ct_list r = { .g = g, .max = max, .total = total, .fn = fn, .arg = arg };
+	uint32_t family = AF_UNSPEC;
+	int ret = -1;
+
+	*total = 0;
+	local_addrs_read(&r.l);
+	if (!h) {
+		snprintf(err, errlen, "cannot open conntrack: %s", strerror(errno));
+		goto out;
+	}
+	nfct_callback_register(h, NFCT_T_ALL, list_cb, &r);
+	if (nfct_query(h, NFCT_Q_DUMP, &family) < 0) {
+		snprintf(err, errlen, "cannot read conntrack: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(r.l.a);
+	free(r.l.family);
+	if (h)
+		nfct_close(h);
+	return ret;
+}

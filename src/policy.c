@@ -106,7 +106,16 @@ static bool policy_set_has(const struct vset *s, const struct match_set *m, cons
 bool policy_set_matches(const struct match_set *m, const struct policy_sets *sets,
 			const struct pkt *p)
 {
-	return policy_set_has(sets->set[m->set], m, p) != m->neg;
+	bool in = policy_set_has(sets->set[m->set], m, p);
+
+	/* A worker's own copy carries its counters; the main thread's
+	 * (trace, conntrack re-judging) counts nothing. */
+	if (sets->lookups) {
+		stats_bump(&sets->lookups[m->set]);
+		if (in)
+			stats_bump(&sets->hits[m->set]);
+	}
+	return in != m->neg;
 }
 
 /* The index is read while the daemon's main thread may rewrite it (links

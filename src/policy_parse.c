@@ -527,7 +527,13 @@ int policy_parse_rule(struct parser *ps)
 			next = parse_hook(ps, &r, i);
 		else if (strcmp(k, "set") == 0)
 			next = parse_set_match(ps, &r, i);
-		else if (strcmp(k, "family") == 0 && i + 1 < ps->nw) {
+		else if (strcmp(k, "log") == 0) {
+			/* a flag, not a match: the rule's verdicts are logged */
+			if (r.log)
+				parser_error(ps, ps->w[i].col, "'log' given twice in one rule");
+			next = r.log ? -1 : (int)i;
+			r.log = true;
+		} else if (strcmp(k, "family") == 0 && i + 1 < ps->nw) {
 			uint8_t fam;
 
 			next = parse_family(ps, &ps->w[i + 1], &fam) < 0 ? -1 : (int)i + 1;
@@ -539,7 +545,7 @@ int policy_parse_rule(struct parser *ps)
 		} else {
 			static const char *const matches[] = {
 				"src", "dst", "proto", "sport", "dport", "icmp-type", "iif", "oif",
-				"hook", "family", "set", NULL,
+				"hook", "family", "set", "log", NULL,
 			};
 			const char *near = parser_nearest(k, matches);
 
@@ -547,7 +553,7 @@ int policy_parse_rule(struct parser *ps)
 				parser_error(ps, ps->w[i].col, "unknown match '%s' (did you mean '%s'?)", k, near);
 			else
 				parser_error(ps, ps->w[i].col, "unknown match '%s' (src, dst, proto, sport, dport,"
-				     " icmp-type, iif, oif, hook, family, set)", k);
+				     " icmp-type, iif, oif, hook, family, set; the flag log)", k);
 			next = -1;
 		}
 		i = (size_t)next + 1;

@@ -96,4 +96,6 @@ void policy_write_rule(FILE *out, const struct policy *pol, const struct policy_
 	}
 	for (i = 0; i < r->nsetm; i++)
 		write_setm(out, pol, &r->setm[i]);
+	if (r->log)
+		fprintf(out, " log");
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "stats.h"
 
@@ -52,6 +53,60 @@ static FILE *kernel_queues(char **buf)
 	return *buf ? fmemopen(*buf, len, "r") : NULL;
 }
 
+void stats_read(const struct stats *s, uint64_t v[ST_COUNT])
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		v[i] = atomic_load_explicit(&s->v[i], memory_order_relaxed);
+}
+
+struct stats_policy *stats_policy_new(size_t nworkers, size_t nrules, size_t nsets)
+{
+	struct stats_policy *sp = calloc(1, sizeof(*sp));
+	struct timespec ts;
+	size_t per_line = 64 / sizeof(uint64_t), i, n;
+
+	if (!sp)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sp->born_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	/* One policy's id differs from the one before it (reloads are
+	 * milliseconds apart at least): microseconds, modulo 2^32. */
+	sp->id = (uint32_t)(sp->born_ns / 1000);
+	sp->nworkers = nworkers;
+	sp->nrules = nrules;
+	sp->nsets = nsets;
+	sp->stride = (nrules + 1 + 2 * nsets + per_line - 1) / per_line * per_line;
+	n = sp->stride * (nworkers ? nworkers : 1);
+	sp->v = aligned_alloc(64, n * sizeof(*sp->v));
+	if (!sp->v) {
+		free(sp);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		atomic_init(&sp->v[i], 0);
+	return sp;
+}
+
+void stats_policy_free(struct stats_policy *sp)
+{
+	if (!sp)
+		return;
+	free(sp->v);
+	free(sp);
+}
+
+uint64_t stats_policy_sum(const struct stats_policy *sp, size_t i)
+{
+	uint64_t sum = 0;
+	size_t w;
+
+	for (w = 0; w < sp->nworkers; w++)
+		sum += atomic_load_explicit(&sp->v[w * sp->stride + i], memory_order_relaxed);
+	return sum;
+}
+
 /* Columns: queue, portid, queue_total, copy_mode, copy_range,
  * queue_dropped, user_dropped, id_sequence, 1. Matching the portid too
  * makes sure the line is ours, not a queue someone else bound. */
@@ -86,18 +141,18 @@ void stats_format(const struct stats *s, uint16_t queue, const struct stats_kern
 		  char *buf, size_t len)
 {
 	uint64_t v[ST_COUNT];
-	int i, n;
+	int n;
 
-	for (i = 0; i < ST_COUNT; i++)
-		v[i] = atomic_load_explicit(&s->v[i], memory_order_relaxed);
+	stats_read(s, v);
 	n = snprintf(buf, len,
 		     "queue %u: packets %lu accept %lu drop %lu reject %lu mark %lu default %lu"
 		     " malformed %lu cut %lu short %lu reply %lu no-id %lu loops %lu | verdict-msgs %lu batch-msgs %lu"
-		     " recv-calls %lu send-calls %lu | enobufs %lu truncated %lu send-errors %lu"
+		     " recv-calls %lu send-calls %lu batches %lu logged %lu log-dropped %lu | enobufs %lu truncated %lu send-errors %lu"
 		     " kernel-errors %lu ring-empty %lu rearms %lu",
 		     queue, v[ST_PACKETS], v[ST_ACCEPT], v[ST_DROP], v[ST_REJECT], v[ST_MARK],
 		     v[ST_DEFAULT], v[ST_MALFORMED], v[ST_CUT], v[ST_SHORT], v[ST_REPLY], v[ST_NO_ID], v[ST_LOOPS],
 		     v[ST_VERDICT_MSGS], v[ST_BATCH_MSGS], v[ST_RECV_CALLS], v[ST_SEND_CALLS],
+		     v[ST_BATCHES], v[ST_LOGGED], v[ST_LOG_DROPPED],
 		     v[ST_ENOBUFS], v[ST_TRUNCATED], v[ST_SEND_ERRORS], v[ST_KERNEL_ERRORS],
 		     v[ST_RING_EMPTY], v[ST_REARMS]);
 	if (k && k->found && n > 0 && (size_t)n < len)

@@ -4,7 +4,8 @@
  *   trace    which rule the running daemon gives packet headers, with its
  *            live policy and sets (through its control socket);
  *   reload   the running daemon's configuration read again;
- *   set      its ipsets edited, in the kernel and in its copies. */
+ *   set      its ipsets edited, in the kernel and in its copies;
+ *   status, stats, flows, metrics   its reports (ops.h). */
 #include "config.h"
 
 #include <ctype.h>
@@ -47,6 +48,14 @@ static void usage(FILE *out)
 		"together, as ipset would (add and del as with -exist; restore reads ipset\n"
 		"restore syntax, - for stdin); returns once the edit is in force for new and\n"
 		"existing connections (exit 0), else prints why (exit 1; test: not in set).\n\n"
+		"Usage: verdictctl status|stats [-s SOCKET] [-j]\n"
+		"       verdictctl flows [-s SOCKET] [-j] [N]\n"
+		"       verdictctl metrics|ping [-s SOCKET]\n"
+		"status: version, uptime, transport, queues, policy file and SHA-256, sets;\n"
+		"stats: counters per queue, hits per rule, lookups per set; flows: the\n"
+		"connections verdictd judged (at most N, default 1000) with the rule that\n"
+		"decided; metrics: the Prometheus text format. -j: JSON. Exit 0, 1 when\n"
+		"verdictd answered with an error, 2 when it could not be asked.\n\n"
 		"Usage: verdictctl import [OPTION]... FILE...\n"
 		"Translate iptables-save (and ip6tables-save) output into a verdictd policy.\n\n"
 		"  -o, --output DIR     write DIR/verdictd.conf, DIR/ipsets.restore,\n"
@@ -500,14 +509,59 @@ static int cmd_trace(int argc, char **argv)
 	return bad;
 }
 
-/* One request @req (a line, newline added here), one answer line whose
- * parts are tab-separated: printed one a line, to stdout after "ok", to
- * stderr after "error". 0 (ok), 1 (error), 2 (verdictd not reached). */
+/* Reads one framed reply (control.h): "+LINE"s, then "ok|error [LINE]".
+ * Data lines go to stdout, an error's text to stderr; tabs (reload's
+ * message parts) become lines. 0 ok, 1 error, 2 no answer. */
+static int read_reply(FILE *sock, const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = 2;
+
+	while ((n = getline(&line, &cap, sock)) > 0) {
+		const char *text;
+		bool last = true, ok = false;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (char *p = line; *p; p++)
+			if (*p == '\t')
+				*p = '\n';
+		if (line[0] == '+') {
+			text = line + 1;
+			last = false;
+		} else if (strncmp(line, "ok", 2) == 0 && (line[2] == ' ' || line[2] == '\0')) {
+			text = line + 2 + (line[2] == ' ');
+			ok = true;
+		} else if (strncmp(line, "error", 5) == 0 && (line[5] == ' ' || line[5] == '\0')) {
+			text = line + 5 + (line[5] == ' ');
+		} else {
+			fprintf(stderr, "verdictctl: unexpected reply from verdictd at %s: %s\n", path, line);
+			break;
+		}
+		if (!last || ok) {
+			if (*text || !last)
+				printf("%s\n", text);
+		} else {
+			fprintf(stderr, "verdictctl: %s\n", text);
+		}
+		if (last) {
+			ret = ok ? 0 : 1;
+			break;
+		}
+	}
+	if (ret == 2 && n <= 0)
+		fprintf(stderr, "verdictctl: no answer from verdictd at %s\n", path);
+	free(line);
+	return ret;
+}
+
+/* One request @req (a line, newline added here) and its reply (read_reply).
+ * 0 (ok), 1 (error), 2 (verdictd not reached). */
 static int ask(const char *path, const char *req)
 {
-	char line[CONTROL_REPLY_MAX];
 	FILE *sock;
-	int fd, ok;
+	int fd, ret;
 
 	fd = control_connect(path);
 	if (fd < 0) {
@@ -516,23 +570,17 @@ static int ask(const char *path, const char *req)
 		return 2;
 	}
 	sock = fdopen(fd, "r+");
-	if (!sock || fputs(req, sock) < 0 || fputc('\n', sock) < 0 || fflush(sock) != 0 ||
-	    !fgets(line, sizeof(line), sock)) {
-		fprintf(stderr, "verdictctl: no answer from verdictd at %s\n", path);
+	if (!sock || fputs(req, sock) < 0 || fputc('\n', sock) < 0 || fflush(sock) != 0) {
+		fprintf(stderr, "verdictctl: cannot ask verdictd at %s: %s\n", path, strerror(errno));
 		if (sock)
 			fclose(sock);
 		else
 			close(fd);
 		return 2;
 	}
+	ret = read_reply(sock, path);
 	fclose(sock);
-	line[strcspn(line, "\n")] = '\0';
-	ok = strncmp(line, "ok ", 3) == 0;
-	for (char *p = line; *p; p++)
-		if (*p == '\t')
-			*p = '\n';
-	fprintf(ok ? stdout : stderr, "%s\n", line + (ok ? 3 : strncmp(line, "error ", 6) == 0 ? 6 : 0));
-	return ok ? 0 : 1;
+	return ret;
 }
 
 /* reload: one request, one answer. */
@@ -573,7 +621,7 @@ static char *restore_request(const char *file)
 	if (in != stdin)
 		fclose(in);
 	n = req ? strlen(req) : 0;
-	if (!req || n > CONTROL_REQUEST_MAX - 2) {
+	if (!req || n > SETCMD_RESTORE_MAX + 60) {
 		fprintf(stderr, "verdictctl: %s: %s\n", file, req ? "more than 4 MiB: use ipset restore"
 			" (verdictd follows edits made with ipset)" : strerror(errno));
 		free(req);
@@ -633,6 +681,40 @@ static int cmd_set(int argc, char **argv)
 	return ask(path, req);
 }
 
+/* The reports, one request and its reply each: status, stats, flows,
+ * metrics, ping. [-s SOCKET] [-j] [ARG]: the request is the command's
+ * name, "-j" when given, and its argument. */
+static int cmd_ask(int argc, char **argv)
+{
+	const char *path = CONTROL_DEFAULT_PATH, *name = argv[0];
+	bool json = false, takes_j = strcmp(name, "status") == 0 || strcmp(name, "stats") == 0 ||
+				     strcmp(name, "flows") == 0;
+	char req[256];
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "+:s:j")) != -1) {
+		switch (ch) {
+		case 's': path = optarg; break;
+		case 'j': json = true; break;
+		default:
+			fprintf(stderr, "verdictctl: %s: bad option '%s'; see verdictctl --help\n", name,
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (argc - optind > (strcmp(name, "flows") == 0) || (json && !takes_j)) {
+		fprintf(stderr, "verdictctl: usage: verdictctl %s [-s SOCKET]%s%s\n", name,
+			takes_j && strcmp(name, "flows") != 0 ? " [-j]" : "",
+			strcmp(name, "flows") == 0 ? " [-j] [N]" : "");
+		return 2;
+	}
+	snprintf(req, sizeof(req), "%s%s%s%s", name, json ? " -j" : "", optind < argc ? " " : "",
+		 optind < argc ? argv[optind] : "");
+	return ask(path, req);
+}
+
 int main(int argc, char **argv)
 {
 	/* A daemon that closes the connection is reported ("no answer"), not
@@ -646,6 +728,11 @@ int main(int argc, char **argv)
 		return cmd_reload(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "set") == 0)
 		return cmd_set(argc - 1, argv + 1);
+	static const char *const asks[] = { "status", "stats", "flows", "metrics", "ping" };
+
+	for (size_t i = 0; argc >= 2 && i < sizeof(asks) / sizeof(asks[0]); i++)
+		if (strcmp(argv[1], asks[i]) == 0)
+			return cmd_ask(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
@@ -654,6 +741,7 @@ int main(int argc, char **argv)
 		printf("verdictctl %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "verdictctl: expected a command: import, trace, reload or set; see verdictctl --help\n");
+	fprintf(stderr, "verdictctl: expected a command: status, stats, flows, metrics, trace, reload,"
+		" set, ping or import; see verdictctl --help\n");
 	return 2;
 }

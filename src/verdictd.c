@@ -28,6 +28,7 @@
 #include "log.h"
 #include "notify.h"
 #include "privs.h"
+#include "ops.h"
 #include "rules.h"
 #include "set_kernel.h"
 #include "setcmd.h"
@@ -211,7 +212,8 @@ struct daemon {
 	struct trace_ctx tctx;		/* the control socket's tracer: the current generation */
 	struct worker **w;
 	size_t nw;			/* workers opened */
-	struct control ctl;
+	struct control *ctl;		/* NULL: no control socket */
+	struct ops ops;			/* what the control socket reports */
 	struct ifwatch *iw;		/* NULL: interfaces are not followed */
 	int sfd, stop_fd, tfd;		/* tfd: the sets' poll timer */
 	struct setwatch *sw;		/* the current policy's sets, followed */
@@ -239,6 +241,7 @@ static void gen_free(struct gen *g)
 		return;
 	set_kernel_free_all(&g->sets);
 	if (g->owns) {
+		stats_policy_free(g->sp);
 		classify_free(g->cls);
 		conf_free(g->conf);
 		free(g->conf);
@@ -266,6 +269,11 @@ static struct gen *gen_build(struct conf *c, char *err, size_t len)
 		g->judges_output |= c->policy.rules[i].hook == POLICY_HOOK_OUTPUT;
 	if (set_kernel_load_all(&c->policy, &g->sets, err, len) < 0)
 		goto fail;
+	if (!(g->sp = stats_policy_new((size_t)(c->queue_last - c->queue_first) + 1, c->policy.nrules,
+				       c->policy.nsets))) {
+		snprintf(err, len, "out of memory");
+		goto fail;
+	}
 	policy_resolve_ifaces(&c->policy);
 	if (!(g->cls = classify_build(&c->policy))) {
 		snprintf(err, len, "cannot compile the policy: %s", strerror(errno));
@@ -299,6 +307,8 @@ static const char *restart_only(const struct conf *a, const struct conf *b)
 		FIELD("transport", transport), FIELD("ring-buffers", ring_buffers),
 		FIELD("user", user), FIELD("control-owner", control_owner),
 		FIELD("control-group", control_group), FIELD("control-mode", control_mode),
+		FIELD("log-to", log_to), FIELD("log-level", log_level), FIELD("log-rate", log_rate),
+		FIELD("metrics-listen", metrics_listen),
 	};
 #undef FIELD
 	size_t i;
@@ -573,7 +583,7 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 	struct setcmd c;
 	struct policy_sets next = { 0 };
 	struct ct_scope scope;
-	char err[CONTROL_REPLY_MAX - 400], flows[256], what[96];
+	char err[CONTROL_MSG_MAX - 400], flows[256], what[96];
 	size_t idx[64], n, k;
 	int r, publish = 0;
 	bool one_host, reread = false;
@@ -701,30 +711,31 @@ static void daemon_test_hang(struct daemon *d)
 }
 
 /* Waits for signals (SIGUSR1 logs counters, SIGHUP reloads, SIGTERM and
- * SIGINT stop), control socket clients, link events and watchdog checks. */
+ * SIGINT stop), control socket clients (non-blocking, each served when
+ * ready: control.h), link events and watchdog checks. */
 static void run_until_signal(struct daemon *d)
 {
-	struct control_handlers h = { &d->tctx, daemon_reload_notify, daemon_set_cmd, d };
 	struct signalfd_siginfo si;
-	char msg[CONTROL_REPLY_MAX];
+	char msg[CONTROL_MSG_MAX];
 
 	for (;;) {
-		struct pollfd pfd[5] = {
-			{ d->sfd, POLLIN, 0 }, { d->ctl.fd, POLLIN, 0 },
+		struct pollfd pfd[5 + CONTROL_MAX_FDS] = {
+			{ d->sfd, POLLIN, 0 }, { -1, 0, 0 },
 			{ d->iw ? ifwatch_fd(d->iw) : -1, POLLIN, 0 }, { d->tfd, POLLIN, 0 },
 			{ d->wd.fd, POLLIN, 0 },
 		};
+		size_t nctl = d->ctl ? control_pollfds(d->ctl, pfd + 5) : 0;
 		uint64_t ticks;
 		ssize_t r;
 
-		if (poll(pfd, 5, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 5 + nctl, d->ctl ? control_timeout(d->ctl) : -1) < 0 && errno != EINTR)
 			return;
 		if (pfd[4].revents & POLLIN)
 			daemon_watchdog(d);
 		if ((pfd[3].revents & POLLIN) && read(d->tfd, &ticks, sizeof(ticks)) > 0)
 			daemon_sets_poll(d);
-		if (pfd[1].revents & POLLIN)
-			control_serve(&d->ctl, &h);
+		if (d->ctl)
+			control_handle(d->ctl, pfd + 5, nctl);
 		if (pfd[2].revents & POLLIN)
 			daemon_links(d);
 		if (!(pfd[0].revents & POLLIN))
@@ -886,16 +897,65 @@ static int daemon_start(struct daemon *d, const struct conf *c, const struct pri
 	return 0;
 }
 
-/* The control socket, given to its owner, group and mode. The default
- * one's directory is made when missing (the unit's RuntimeDirectory=
- * makes it otherwise, owned by the unit's user). */
-static void daemon_control(struct daemon *d, const char *path, const struct privs *p)
+/* reload, as a control command: the reply is daemon_reload's message. */
+static int daemon_cmd_reload(void *arg, const char *args, struct control_reply *out)
 {
-	char err[512];
-	int cr;
+	char msg[CONTROL_MSG_MAX];
+	int r;
 
-	if (strcmp(path, "none") == 0)
+	if (args[0]) {
+		control_reply_printf(out, "reload takes no argument");
+		return -1;
+	}
+	r = daemon_reload_notify(arg, msg, sizeof(msg));
+	control_reply_printf(out, "%s", msg);
+	return r;
+}
+
+/* set ..., as a control command: the reply is daemon_set_cmd's message. */
+static int daemon_cmd_set(void *arg, const char *args, struct control_reply *out)
+{
+	char *msg = malloc(CONTROL_MSG_MAX);
+	int r = -1;
+
+	if (!msg) {
+		control_reply_printf(out, "out of memory");
+		return -1;
+	}
+	r = daemon_set_cmd(arg, args, msg, CONTROL_MSG_MAX);
+	control_reply_printf(out, "%s", msg);
+	free(msg);
+	return r;
+}
+
+/* The daemon's own commands; ops.c has the reports. A request as long as a
+ * set restore (SETCMD_RESTORE_MAX of lines) is for "set" alone. */
+static const struct control_cmd daemon_commands[] = {
+	{ "reload", daemon_cmd_reload, "reload", 0 },
+	{ "set", daemon_cmd_set, "set add|del|test|list|flush|swap|restore ...", SETCMD_RESTORE_MAX + 64 },
+};
+
+/* The control socket, its commands (the daemon's, then the reports of
+ * ops.c), given to its owner, group and mode (the default one's directory
+ * made when missing: the unit's RuntimeDirectory= makes it otherwise), and
+ * the metrics listener when the configuration asks for one. */
+static void daemon_control(struct daemon *d, const char *path, const struct privs *p,
+			   enum tp_kind kind)
+{
+	const struct conf *c = d->gen->conf;
+	char err[512];
+	int cr = 0;
+
+	d->ops = (struct ops){ &d->gen, d->w, d->nw, transport_kind_name(kind), d->ops.log_to,
+			       d->ops.started_ns, d->ops.started };
+	if (strcmp(path, "none") == 0 && !c->metrics_listen[0])
 		return;
+	if (!(d->ctl = control_new())) {
+		log_err("control socket: out of memory");
+		return;
+	}
+	control_add(d->ctl, daemon_commands, sizeof(daemon_commands) / sizeof(daemon_commands[0]), d);
+	control_add(d->ctl, ops_commands, ops_ncommands, &d->ops);
 	if (strcmp(path, CONTROL_DEFAULT_PATH) == 0) {
 		char dir[sizeof(CONTROL_DEFAULT_PATH)] = CONTROL_DEFAULT_PATH;
 
@@ -903,15 +963,24 @@ static void daemon_control(struct daemon *d, const char *path, const struct priv
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			log_warn("cannot make %s: %s", dir, strerror(errno));
 	}
-	cr = control_open(&d->ctl, path, err, sizeof(err));
+	if (strcmp(path, "none") != 0)
+		cr = control_open(d->ctl, path, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "no control socket (--control none)");
 	if (cr < 0)
 		log_err("%s", err);
 	else if (cr > 0)
 		log_warn("%s", err);
 	else
-		log_info("%s (verdictctl trace)", err);
-	if (cr == 0 && privs_control_socket(p, path, err, sizeof(err)) < 0)
+		log_info("%s (verdictctl status, stats, flows, metrics, trace, reload, set)", err);
+	if (cr == 0 && strcmp(path, "none") != 0 && privs_control_socket(p, path, err, sizeof(err)) < 0)
 		log_err("%s", err);
+	if (!c->metrics_listen[0])
+		return;
+	if (control_open_http(d->ctl, c->metrics_listen, err, sizeof(err)) < 0)
+		log_err("%s: no metrics listener (verdictctl metrics still works)", err);
+	else
+		log_info("%s", err);
 }
 
 /* Stops the workers (each answers what is queued, then unbinds), logs
@@ -921,7 +990,7 @@ static void daemon_close(struct daemon *d)
 	uint64_t one = 1;
 	size_t i;
 
-	control_close(&d->ctl);
+	control_close(d->ctl);
 	atomic_store(&d->stop, true);
 	if (d->stop_fd >= 0 && write(d->stop_fd, &one, sizeof(one)) < 0)
 		log_err("cannot signal the workers: %s", strerror(errno));
@@ -945,16 +1014,45 @@ static void daemon_close(struct daemon *d)
 	gen_free(d->gen);
 }
 
+/* Start-up lines: where the log goes (and why there), the policy file
+ * with its digest, and each set with its size. */
+static void daemon_log_start(struct daemon *d, const struct conf *c)
+{
+	char why[256];
+	struct timespec ts;
+	enum log_target t = log_open(c->log_to, why, sizeof(why));
+
+	log_set_level(d->opts->verbose ? LOG_LVL_DEBUG : c->log_level);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	d->ops.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	d->ops.started = time(NULL);
+	d->ops.log_to = log_target_name(t);
+	log_info("verdictd %s: log to %s (%s)", PACKAGE_VERSION, log_target_name(t), why);
+	log_info("policy %s (sha256 %s): %zu rules, %zu sets, default %s", c->path ? c->path : "-",
+		 c->sha256[0] ? c->sha256 : "-", c->policy.nrules, c->policy.nsets,
+		 policy_action_name(c->policy.dflt));
+}
+
+static void daemon_log_sets(struct daemon *d)
+{
+	const struct policy *pol = &d->gen->conf->policy;
+	size_t i;
+
+	for (i = 0; i < pol->nsets && i < d->gen->sets.n; i++)
+		log_info("set %s %s: %zu members", pol->sets[i].name, set_type_name(pol->sets[i].type),
+			 set_count(d->gen->sets.set[i]));
+}
+
 /* Runs until SIGTERM; takes over @c. */
 static int run_daemon(const struct options *o, struct conf *c, const char *control_path)
 {
-	struct daemon d = { .opts = o, .ctl = { -1, "" }, .sfd = -1, .stop_fd = -1, .tfd = -1,
-			    .wd = { .fd = -1 } };
+	struct daemon d = { .opts = o, .sfd = -1, .stop_fd = -1, .tfd = -1, .wd = { .fd = -1 } };
 	struct privs p;
 	char err[512];
 	enum tp_kind kind;
 	int ret = 1;
 
+	daemon_log_start(&d, c);
 	if (privs_resolve(c, &p, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		conf_free(c);
@@ -964,7 +1062,8 @@ static int run_daemon(const struct options *o, struct conf *c, const char *contr
 	if (daemon_prepare(&d, c, &kind) < 0 || daemon_signals(&d) < 0 ||
 	    daemon_workers(&d, c, kind) < 0)
 		goto out;
-	daemon_control(&d, control_path, &p);
+	daemon_control(&d, control_path, &p, kind);
+	daemon_log_sets(&d);
 	if (daemon_start(&d, c, &p) < 0)
 		goto out;
 	daemon_start_revalidate(&d);

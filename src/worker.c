@@ -14,25 +14,30 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
+#include "flows.h"
 #include "gen.h"
 #include "log.h"
 #include "nfq.h"
 #include "pkt.h"
 #include "transport.h"
 #include "verdict.h"
+#include "vocab.h"
 #include "worker.h"
 
 /* A parsed packet waiting for the batch lookup. */
@@ -72,9 +77,17 @@ struct worker {
 	uint64_t count[ST_COUNT];	/* the worker's own, published per batch */
 	struct worker_pending pend[WORKER_PENDING];
 	size_t npend;
+	/* Observability (issue 14): the worker's own rows, no sharing. */
+	size_t index;			/* its row in the generation's counters */
+	struct policy_sets sets;	/* g->sets, with this worker's set counters */
+	_Atomic uint64_t *hits;		/* per rule, [nrules] the default's */
+	struct flow_table flows;	/* which rule judged which connection */
+	struct log_limit loglim;	/* 'log' rules' lines */
 };
 
 static void worker_add_verdict(struct worker *w, uint32_t id, const struct verdict_decision *d);
+static void worker_account(struct worker *w, const struct worker_pending *e,
+			   const struct policy_verdict *v, const struct verdict_decision *d);
 
 /* A packet with headers missing, judged by the linear scan as the
  * kernel's matches would judge it; NULL when the copy range cut off what
@@ -82,7 +95,7 @@ static void worker_add_verdict(struct worker *w, uint32_t id, const struct verdi
 static const struct policy_verdict *worker_judge_partial(struct worker *w, const struct pkt *p,
 							 struct policy_verdict *pv)
 {
-	switch (policy_eval_partial(&w->g->conf->policy, &w->g->sets, p, pv)) {
+	switch (policy_eval_partial(&w->g->conf->policy, &w->sets, p, pv)) {
 	case POLICY_UNKNOWN:
 		if (!w->count[ST_CUT]++)
 			log_warn("queue %u: a packet's headers go on past copy-range %u (rule at line %u"
@@ -110,7 +123,7 @@ static void worker_judge_pending(struct worker *w)
 	for (i = 0; i < w->npend; i++)
 		if (w->pend[i].route == ROUTE_CLASSIFY)
 			good[n++] = &w->pend[i].p;
-	classify_eval_batch(w->g->cls, &w->g->conf->policy, &w->g->sets, good, n, pv);
+	classify_eval_batch(w->g->cls, &w->g->conf->policy, &w->sets, good, n, pv);
 	for (i = 0; i < w->npend; i++) {
 		const struct worker_pending *e = &w->pend[i];
 		const struct policy_verdict *v = NULL;
@@ -131,6 +144,8 @@ static void worker_judge_pending(struct worker *w)
 		w->count[d.stat]++;
 		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
+		if (v)
+			worker_account(w, e, v, &d);
 		worker_add_verdict(w, e->np.id, &d);
 	}
 	w->npend = 0;
@@ -218,6 +233,117 @@ static void worker_datagram(struct worker *w, const void *buf, size_t len)
 	}
 }
 
+/* --- observability (issue 14) ---------------------------------------- */
+
+static uint64_t worker_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The generation's counters, seen through this worker's row. */
+static void worker_views(struct worker *w)
+{
+	const struct stats_policy *sp = w->g->sp;
+	_Atomic uint64_t *row = stats_policy_row(sp, w->index);
+
+	w->hits = row;
+	w->sets = w->g->sets;
+	w->sets.lookups = row + stats_policy_lookups(sp, 0);
+	w->sets.hits = row + stats_policy_hits(sp, 0);
+}
+
+/* "tcp 10.0.1.3:4000 -> 10.0.2.2:22 iif f0" */
+static void worker_log_verdict(struct worker *w, const struct pkt *p, int rule,
+			       const struct verdict_decision *d)
+{
+	const struct policy_rule *r = &w->g->conf->policy.rules[rule];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], in[IF_NAMESIZE] = "", out[IF_NAMESIZE] = "";
+	const char *proto = vocab_proto_name(p->proto);
+	char pnum[8];
+
+	if (!proto) {
+		snprintf(pnum, sizeof(pnum), "%u", p->proto);
+		proto = pnum;
+	}
+	inet_ntop(p->family, p->src.b, src, sizeof(src));
+	inet_ntop(p->family, p->dst.b, dst, sizeof(dst));
+	if (p->iif && !if_indextoname(p->iif, in))
+		in[0] = '\0';
+	if (p->oif && !if_indextoname(p->oif, out))
+		out[0] = '\0';
+	log_info("queue %u: rule %d (line %u) %s: %s %s%s%s%.0u -> %s%s%s%.0u%s%s%s%s", w->queue,
+		 rule + 1, r->pos.line, d->stat == ST_MARK ? "mark" : policy_action_name(r->action),
+		 proto, p->family == AF_INET6 ? "[" : "", src, p->family == AF_INET6 ? "]:" : ":",
+		 p->sport, p->family == AF_INET6 ? "[" : "", dst, p->family == AF_INET6 ? "]:" : ":",
+		 p->dport, in[0] ? " iif " : "", in, out[0] ? " oif " : "", out);
+}
+
+/* A judged packet's marks: its rule's counter, the note of which rule
+ * judged its connection, and a log line when the rule says 'log' (at most
+ * log-rate a second; the rest counted as log-dropped). */
+static void worker_account(struct worker *w, const struct worker_pending *e,
+			   const struct policy_verdict *v, const struct verdict_decision *d)
+{
+	const struct policy *pol = &w->g->conf->policy;
+	struct flow_key k;
+
+	stats_bump(&w->hits[v->rule < 0 ? pol->nrules : (size_t)v->rule]);
+	if (e->route == ROUTE_LOCAL)
+		return;
+	flow_key_of(&e->p, &k);
+	flow_note_put(&w->flows, &k, v->rule, w->g->sp->id);
+	if (v->rule < 0 || !pol->rules[v->rule].log)
+		return;
+	if (!log_limit_take(&w->loglim, worker_now_ns())) {
+		w->count[ST_LOG_DROPPED]++;
+		return;
+	}
+	w->count[ST_LOGGED]++;
+	worker_log_verdict(w, &e->p, v->rule, d);
+}
+
+/* A batch answered: its size, and each packet's time in verdictd, from
+ * the batch's receive to its verdicts handed to the kernel (the ring
+ * transport's are queued in the submission ring, submitted by the next
+ * enter, which follows at once). */
+static void worker_batch_done(struct worker *w, uint64_t packets, uint64_t t0)
+{
+	if (!packets)
+		return;
+	w->count[ST_BATCHES]++;
+	w->count[ST_BATCH_HIST + stats_batch_bucket(packets)]++;
+	t0 = worker_now_ns() - t0;
+	w->count[ST_LAT_HIST + stats_lat_bucket(t0)] += packets;
+	w->count[ST_LAT_SUM_NS] += t0 * packets;
+}
+
+const struct stats *worker_stats(const struct worker *w)
+{
+	return &w->stats;
+}
+
+uint16_t worker_queue(const struct worker *w)
+{
+	return w->queue;
+}
+
+const struct flow_table *worker_flows(const struct worker *w)
+{
+	return &w->flows;
+}
+
+void worker_kernel_stats(const struct worker *w, bool at_exit, struct stats_kernel *k)
+{
+	*k = w->kernel_at_exit;
+	if (!at_exit)
+		stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), k);
+}
+
+/* --- end of observability --------------------------------------------- */
+
 static void worker_publish(struct worker *w)
 {
 	w->count[ST_VERDICT_MSGS] = w->vd.msgs;
@@ -236,6 +362,7 @@ static void worker_publish(struct worker *w)
  * TP_STOP, or -1. */
 static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 {
+	uint64_t t0, before;
 	size_t i;
 	int n = w->tp->ops->recv(w->tp, b, wait);
 
@@ -244,8 +371,11 @@ static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 			log_err("queue %u: receive failed: %s", w->queue, strerror(errno));
 		return n;
 	}
+	t0 = worker_now_ns();
 	/* One generation judges the whole batch; none is held while waiting. */
 	w->g = gen_enter(w->slot, w->rd);
+	worker_views(w);
+	before = w->count[ST_PACKETS];
 	for (i = 0; i < b->n; i++)
 		worker_datagram(w, b->dgram[i].iov_base, b->dgram[i].iov_len);
 	worker_judge_pending(w);	/* before release: they point into the batch */
@@ -253,6 +383,7 @@ static int worker_pump(struct worker *w, struct tp_batch *b, int wait)
 	w->g = NULL;
 	worker_flush(w);
 	w->tp->ops->release(w->tp, b);
+	worker_batch_done(w, w->count[ST_PACKETS] - before, t0);
 	worker_publish(w);
 	return n;
 }
@@ -358,6 +489,12 @@ struct worker *worker_open(const struct conf *c, const struct worker_setup *ws,
 	w->slot = ws->slot;
 	w->rd = ws->rd;
 	w->stop = ws->stop;
+	w->index = (size_t)(ws->queue - c->queue_first);
+	log_limit_init(&w->loglim, c->log_rate);
+	if (flow_table_init(&w->flows) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	nfq_verdicts_init(&w->vd, w->vbuf, vsize, w->queue);
 	if (!(w->nl = nfq_sock_open(w->queue, &qp, err, errlen)))
 		goto fail;
@@ -394,6 +531,7 @@ void worker_close(struct worker *w)
 	if (w->nl)
 		nfq_sock_close(w->nl, w->queue);
 	free(w->vbuf);
+	flow_table_free(&w->flows);
 	free(w);
 }
 
@@ -409,9 +547,8 @@ void worker_test_hang(struct worker *w)
 
 void worker_format_stats(const struct worker *w, bool at_exit, char *buf, size_t len)
 {
-	struct stats_kernel k = w->kernel_at_exit;
+	struct stats_kernel k;
 
-	if (!at_exit)
-		stats_kernel_read(w->queue, mnl_socket_get_portid(w->nl), &k);
+	worker_kernel_stats(w, at_exit, &k);
 	stats_format(&w->stats, w->queue, &k, buf, len);
 }

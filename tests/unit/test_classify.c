@@ -166,7 +166,7 @@ static void test_random(void)
 
 	for (round = 0; round < 300; round++) {
 		char *text = malloc(1 << 16), line[512];
-		struct policy_sets sets;
+		struct policy_sets sets = { 0 };
 		struct vset *v[6];
 		struct classifier *cl[3];
 		size_t nrules = 1 + rnd(round < 250 ? 40 : 300), i;

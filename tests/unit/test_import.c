@@ -332,7 +332,7 @@ static int walk(const struct oracle *o, const char *chain, const struct pkt *p, 
 		const struct ipt_rule *r = &o->rs->rules[i];
 		struct policy_rule m = r->m;
 		struct vset *sv[1];
-		struct policy_sets none = { sv, 0 };
+		struct policy_sets none = { .set = sv };
 		bool hit;
 
 		if (strcmp(r->chain, chain) != 0)

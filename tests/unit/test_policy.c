@@ -99,7 +99,7 @@ static void test_set_keys(void)
 		{ 47, PKT_F_FRAG, 0, 0, 0, false, true, false },		/* IPv4 later fragment of GRE: port 0 */
 	};
 	struct vset *v[2] = { set_new(SET_HASH_IPPORT, AF_INET), set_new(SET_BITMAP_PORT, 0) };
-	struct policy_sets sets = { v, 2 };
+	struct policy_sets sets = { .set = v, .n = 2 };
 	struct match_set mi = { .set = 0, .dir = { POLICY_DIR_DST, POLICY_DIR_DST } };
 	struct match_set mp = { .set = 1, .dir = { POLICY_DIR_DST, 0 } };
 	union vd_addr a;
@@ -182,7 +182,7 @@ static void test_partial(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct policy_sets sets = { NULL, 0 };
+		struct policy_sets sets = { .set = NULL };
 		struct policy_verdict v;
 		enum policy_partial got;
 		struct pkt p;
@@ -211,7 +211,7 @@ int main(void)
 {
 	test_set_keys();
 	test_partial();
-	struct policy_sets sets;
+	struct policy_sets sets = { 0 };
 	struct vset *v[3];
 	union vd_addr a;
 	struct conf c;
