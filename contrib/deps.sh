@@ -10,7 +10,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	clang libclang-rt-14-dev valgrind
 	ufw shorewall
 	dpdk-dev gnuplot-nox mandoc fail2ban
-	libcap-dev systemd systemd-container debootstrap"
+	libcap-dev systemd systemd-container debootstrap curl jq"
 
 missing=""
 for p in $PACKAGES; do

@@ -20,7 +20,8 @@
  * and a reply taken within CONTROL_BUSY_MS, an idle client is closed after
  * CONTROL_IDLE_MS; a client with a reply still unsent is not read (its
  * next requests wait in the socket), so a client never holds more than
- * one reply of at most CONTROL_REPLY_MAX bytes. */
+ * one reply: at most CONTROL_REPLY_MAX bytes of text (twice that framed,
+ * were every line empty); a longer one is cut and ends with an error. */
 #ifndef VD_CONTROL_H
 #define VD_CONTROL_H
 
@@ -47,6 +48,7 @@
 struct control_reply {
 	char *buf;
 	size_t len, cap;
+	size_t max;			/* 0: CONTROL_REPLY_MAX */
 	bool cut;
 };
 

@@ -32,6 +32,7 @@ struct gen {
 	struct verdict_params vp;
 	uint32_t reply_bit;		/* verdict_reply_bit(vp.mark_mask) */
 	bool judges_output;		/* a rule names hook output */
+	bool logs;			/* a rule has the log flag */
 	bool owns;			/* conf, cls and sp are this generation's to free (a
 					 * set refresh hands them on to the next) */
 };

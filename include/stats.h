@@ -92,7 +92,7 @@ struct stats_kernel {
  * cache lines: no two workers write one line. */
 struct stats_policy {
 	size_t nworkers, nrules, nsets, stride;
-	uint32_t id;			/* tells policies apart (flows.h) */
+	uint32_t id;			/* 1, 2, ...: tells policies apart (flows.h) */
 	uint64_t born_ns;		/* CLOCK_MONOTONIC: counting since */
 	_Atomic uint64_t *v;
 };

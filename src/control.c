@@ -78,7 +78,9 @@ static void reply_vprintf(struct control_reply *r, const char *fmt, va_list ap)
 
 		while (cap < r->len + (size_t)n + 1)
 			cap *= 2;
-		if (cap > CONTROL_REPLY_MAX || !(grown = realloc(r->buf, cap))) {
+		if (r->max && cap > r->max && r->len + (size_t)n + 1 <= r->max)
+			cap = r->max;
+		if (cap > (r->max ? r->max : CONTROL_REPLY_MAX) || !(grown = realloc(r->buf, cap))) {
 			r->cut = true;
 			va_end(again);
 			return;
@@ -108,28 +110,24 @@ void control_reply_free(struct control_reply *r)
 }
 
 /* The handler's text as the wire has it: "+LINE" for every line but the
- * last, then "ok LINE" or "error LINE". */
+ * last, then "ok LINE" or "error LINE". A text cut at CONTROL_REPLY_MAX
+ * goes out as far as it got, then an error line says so. The frame may
+ * double a text of empty lines: its own bound is twice the text's. */
 static void reply_frame(const struct control_reply *text, bool ok, struct control_reply *out)
 {
 	const char *p = text->buf ? text->buf : "", *end = p + text->len, *nl;
-	const char *status = ok ? "ok" : "error";
 
+	out->max = 2 * (size_t)CONTROL_REPLY_MAX + 256;
 	while (end > p && end[-1] == '\n')
 		end--;
 	for (; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1)
 		control_reply_printf(out, "+%.*s\n", (int)(nl - p), p);
-	if (text->cut) {
-		control_reply_printf(out, "+%.*s\n", (int)(end - p), p);
-		control_reply_printf(out, "error the reply is longer than %u bytes: cut\n",
-				     CONTROL_REPLY_MAX);
-		return;
-	}
-	control_reply_printf(out, "%s%s%.*s\n", status, end > p ? " " : "", (int)(end - p), p);
-	if (out->cut) {		/* the frame's few bytes more */
-		out->cut = false;
-		out->len = 0;
-		control_reply_printf(out, "error the reply is longer than %u bytes\n", CONTROL_REPLY_MAX);
-	}
+	if (!text->cut)
+		control_reply_printf(out, "%s%s%.*s\n", ok ? "ok" : "error", end > p ? " " : "",
+				     (int)(end - p), p);
+	else
+		control_reply_printf(out, "+%.*s\nerror the reply is longer than %u bytes: cut\n",
+				     (int)(end - p), p, CONTROL_REPLY_MAX);
 }
 
 static const struct control_table *find_cmd(const struct control *ctl, const char *name,
@@ -241,6 +239,7 @@ static void http_answer(const struct control *ctl, struct client *c)
 	size_t i;
 
 	c->close_after = true;
+	c->out.max = (size_t)CONTROL_REPLY_MAX + 1024;	/* the body and its head */
 	for (i = 0; code && i < sizeof(errs) / sizeof(errs[0]); i++)
 		if (errs[i].code == code)
 			http_status(&c->out, code, errs[i].why, errs[i].why);

@@ -290,22 +290,21 @@ struct flows_walk {
  * a newer connection took the place of), else -2 (not known: interfaces). */
 static int flow_rule(const struct flows_walk *fw, const struct ct_flow *f, const char **how)
 {
-	struct flow_key k;
-	uint32_t policy;
+	uint32_t policy = fw->g->sp->id;
+	struct pkt nat = f->p;
 	size_t i;
 	int rule;
 
-	flow_key_of(&f->p, &k);
+	nat.dst = f->nat_dst;
+	nat.dport = f->nat_dport;
 	for (i = 0; i < fw->o->nw; i++) {
 		const struct flow_table *t = worker_flows(fw->o->w[i]);
 
-		if ((flow_note_get(t, &k, &rule, &policy) ||
-		     (f->dnat && (k.dst = f->nat_dst, k.dport = f->nat_dport,
-				  flow_note_get(t, &k, &rule, &policy)))) && policy == fw->g->sp->id) {
+		if (flow_note_get(t, &f->p, policy, &rule) ||
+		    (f->dnat && flow_note_get(t, &nat, policy, &rule))) {
 			*how = "noted";
 			return rule;
 		}
-		flow_key_of(&f->p, &k);
 	}
 	*how = f->known ? "re-judged" : "unknown";
 	return f->known ? f->now.rule : -2;

@@ -61,6 +61,10 @@ void stats_read(const struct stats *s, uint64_t v[ST_COUNT])
 		v[i] = atomic_load_explicit(&s->v[i], memory_order_relaxed);
 }
 
+/* Policies made so far: each gets the next number. Only the main thread
+ * makes them (at start and at a reload), never the packet path. */
+static uint32_t policies;
+
 struct stats_policy *stats_policy_new(size_t nworkers, size_t nrules, size_t nsets)
 {
 	struct stats_policy *sp = calloc(1, sizeof(*sp));
@@ -71,9 +75,7 @@ struct stats_policy *stats_policy_new(size_t nworkers, size_t nrules, size_t nse
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sp->born_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	/* One policy's id differs from the one before it (reloads are
-	 * milliseconds apart at least): microseconds, modulo 2^32. */
-	sp->id = (uint32_t)(sp->born_ns / 1000);
+	sp->id = ++policies;
 	sp->nworkers = nworkers;
 	sp->nrules = nrules;
 	sp->nsets = nsets;

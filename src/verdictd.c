@@ -265,8 +265,10 @@ static struct gen *gen_build(struct conf *c, char *err, size_t len)
 	g->owns = true;
 	g->vp = (struct verdict_params){ c->mark_mask, c->on_error };
 	g->reply_bit = verdict_reply_bit(c->mark_mask);
-	for (size_t i = 0; i < c->policy.nrules; i++)
+	for (size_t i = 0; i < c->policy.nrules; i++) {
 		g->judges_output |= c->policy.rules[i].hook == POLICY_HOOK_OUTPUT;
+		g->logs |= c->policy.rules[i].log;
+	}
 	if (set_kernel_load_all(&c->policy, &g->sets, err, len) < 0)
 		goto fail;
 	if (!(g->sp = stats_policy_new((size_t)(c->queue_last - c->queue_first) + 1, c->policy.nrules,

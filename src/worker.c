@@ -288,14 +288,12 @@ static void worker_account(struct worker *w, const struct worker_pending *e,
 			   const struct policy_verdict *v, const struct verdict_decision *d)
 {
 	const struct policy *pol = &w->g->conf->policy;
-	struct flow_key k;
 
 	stats_bump(&w->hits[v->rule < 0 ? pol->nrules : (size_t)v->rule]);
 	if (e->route == ROUTE_LOCAL)
 		return;
-	flow_key_of(&e->p, &k);
-	flow_note_put(&w->flows, &k, v->rule, w->g->sp->id);
-	if (v->rule < 0 || !pol->rules[v->rule].log)
+	flow_note_put(&w->flows, &e->p, v->rule, w->g->sp->id);
+	if (!w->g->logs || v->rule < 0 || !pol->rules[v->rule].log)
 		return;
 	if (!log_limit_take(&w->loglim, worker_now_ns())) {
 		w->count[ST_LOG_DROPPED]++;

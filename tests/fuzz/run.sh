@@ -25,17 +25,20 @@ build() {
 	shift
 	$CC $flags -I"$out" "$here/$name.c" "$@" $libs -o "$out/$name"
 }
+# conf.c's own needs: its digest, and log.c's names of targets and levels
+conf="$top/src/conf.c $top/src/policy_parse.c $top/src/sha256.c $top/src/log.c"
 build fuzz_pkt "$top/src/pkt.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/classify.c" \
-	"$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
-build fuzz_conf "$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" \
+	$conf "$top/src/transport_kind.c" "$top/src/vocab.c"
+build fuzz_conf $conf "$top/src/policy.c" "$top/src/pkt.c" "$top/src/set.c" \
 	"$top/src/transport_kind.c" "$top/src/vocab.c"
 build fuzz_nfq "$top/src/nfq.c" "$top/src/pkt.c" "$top/src/stats.c" "$top/src/vocab.c" "$top/src/set.c"
 build fuzz_setcmd "$top/src/setcmd.c" "$top/src/set_kernel.c" "$top/src/set_dump.c" "$top/src/set.c" \
 	"$top/src/log.c" "$top/src/pkt.c" "$top/src/vocab.c"
 build fuzz_import "$top/src/ipt.c" "$top/src/import.c" "$top/src/policy_write.c" "$top/src/pkt.c" \
-	"$top/src/conf.c" "$top/src/policy_parse.c" "$top/src/policy.c" "$top/src/set.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
+	$conf "$top/src/policy.c" "$top/src/set.c" "$top/src/transport_kind.c" "$top/src/vocab.c"
+build fuzz_control "$top/src/control.c"
 
-for t in ${FUZZ_TARGETS:-pkt conf nfq import setcmd}; do
+for t in ${FUZZ_TARGETS:-pkt conf nfq import setcmd control}; do
 	mkdir -p "$out/corpus-$t"
 	echo "fuzz_$t: ${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${seconds}s}"
 	if [ -n "${FUZZ_RUNS:-}" ]; then
