@@ -7,6 +7,9 @@
  *                            what comes back until the daemon closes or
  *                            -w MS pass (default 8000), then "closed after
  *                            MS ms" or "open after MS ms"
+ *   ctlpeer dgram PATH       a datagram socket at PATH (a stand-in for the
+ *                            journal's): prints "ready", then each datagram
+ *                            and a line "--" after it, until killed
  * Exit status: 0, or 2 when the socket cannot be reached. */
 #include <errno.h>
 #include <poll.h>
@@ -95,6 +98,33 @@ static int send_file(const char *path, const char *file, int wait_ms)
 	}
 }
 
+static int dgram(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	static char buf[65536];
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "ctlpeer: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno != EINTR)
+			return 2;
+		if (n > 0) {
+			fwrite(buf, 1, (size_t)n, stdout);
+			printf("\n--\n");
+			fflush(stdout);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int wait_ms = 8000;
@@ -109,6 +139,8 @@ int main(int argc, char **argv)
 		return hold(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "send") == 0)
 		return send_file(argv[2], argv[3], wait_ms);
-	fprintf(stderr, "usage: ctlpeer [-w MS] hold SOCK N | send SOCK FILE\n");
+	if (argc == 3 && strcmp(argv[1], "dgram") == 0)
+		return dgram(argv[2]);
+	fprintf(stderr, "usage: ctlpeer [-w MS] hold SOCK N | send SOCK FILE | dgram PATH\n");
 	return 2;
 }
