@@ -15,8 +15,10 @@
  * the command's name and writes its reply with control_reply_printf.
  *
  * Bounds: CONTROL_MAX_CLIENTS at once (one more is told "error busy" and
- * closed), a request line of at most CONTROL_REQUEST_MAX bytes (a longer
- * one is answered "error" and the client closed), a request must be whole
+ * closed), a request line of at most CONTROL_REQUEST_MAX bytes, or its
+ * command's max_request (a set restore's lines: the buffer grows as they
+ * come, and goes with the request), a longer one answered "error" and the
+ * client closed; a request must be whole
  * and a reply taken within CONTROL_BUSY_MS, an idle client is closed after
  * CONTROL_IDLE_MS; a client with a reply still unsent is not read (its
  * next requests wait in the socket), so a client never holds more than
@@ -35,7 +37,7 @@
  * the daemon's user (verdictd makes it when started by hand). */
 #define CONTROL_DEFAULT_PATH "/run/verdictd/verdictd.sock"
 #define CONTROL_MAX_CLIENTS 32
-#define CONTROL_REQUEST_MAX 4096
+#define CONTROL_REQUEST_MAX 4096	/* unless the command says more */
 #define CONTROL_REPLY_MAX (4u << 20)
 #define CONTROL_MSG_MAX 8192		/* a one-line message (reload's, set's) */
 #define CONTROL_BUSY_MS 5000

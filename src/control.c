@@ -30,8 +30,8 @@ enum client_kind { CLIENT_CONTROL, CLIENT_HTTP };
 struct client {
 	int fd;				/* -1: free slot */
 	enum client_kind kind;
-	char in[CONTROL_REQUEST_MAX + 1];
-	size_t have;
+	char *in;			/* what came, NUL-terminated; NULL until it comes */
+	size_t have, cap;
 	struct control_reply out;	/* framed reply being sent */
 	size_t sent;
 	bool close_after;		/* once the reply is out */
@@ -422,11 +422,51 @@ int control_add(struct control *ctl, const struct control_cmd *cmds, size_t n, v
 
 /* --- clients --------------------------------------------------------------- */
 
+static void client_free(struct client *c)
+{
+	c->fd = -1;
+	control_reply_free(&c->out);
+	free(c->in);
+	c->in = NULL;
+	c->have = c->cap = 0;
+}
+
 static void client_close(struct client *c)
 {
 	close(c->fd);
-	c->fd = -1;
-	control_reply_free(&c->out);
+	client_free(c);
+}
+
+/* The bytes the request being read may have: CONTROL_REQUEST_MAX, or its
+ * command's own bound once its name has come whole. */
+static size_t request_limit(const struct control *ctl, const struct client *c)
+{
+	const struct control_cmd *cmd = NULL;
+	size_t len;
+
+	if (c->kind == CLIENT_HTTP || !c->have)
+		return CONTROL_REQUEST_MAX;
+	len = strcspn(c->in, " \t\n");
+	if (len == c->have || !find_cmd(ctl, c->in, len, &cmd) || cmd->max_request <= CONTROL_REQUEST_MAX)
+		return CONTROL_REQUEST_MAX;
+	return cmd->max_request;
+}
+
+/* Room for @want bytes in all (and the NUL); 0 or -1. */
+static int client_room(struct client *c, size_t want)
+{
+	size_t cap = c->cap ? c->cap : CONTROL_REQUEST_MAX + 1;
+	char *grown;
+
+	while (cap < want + 1)
+		cap *= 2;
+	if (cap == c->cap)
+		return 0;
+	if (!(grown = realloc(c->in, cap)))
+		return -1;
+	c->in = grown;
+	c->cap = cap;
+	return 0;
 }
 
 static bool client_busy(const struct client *c)
@@ -468,23 +508,24 @@ static void accept_one(struct control *ctl, int lfd, enum client_kind kind)
 /* Answers the first whole request in the input, if any. */
 static void client_request(struct control *ctl, struct client *c)
 {
+	size_t used, limit = request_limit(ctl, c);
 	char *nl;
-	size_t used;
 
+	if (!c->have)
+		return;
 	if (c->kind == CLIENT_HTTP) {
-		c->in[c->have] = '\0';
 		if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
 			http_answer(ctl, c);
-		else if (c->have == CONTROL_REQUEST_MAX)
+		else if (c->have >= limit)
 			http_status(&c->out, 431, "Request Header Fields Too Large", "the request is too long");
-		c->close_after |= c->have == CONTROL_REQUEST_MAX;
+		c->close_after |= c->have >= limit;
 		return;
 	}
 	nl = memchr(c->in, '\n', c->have);
 	if (!nl) {
-		if (c->have == CONTROL_REQUEST_MAX) {
-			control_reply_printf(&c->out, "error the request is longer than %d bytes\n",
-					     CONTROL_REQUEST_MAX - 1);
+		if (c->have >= limit) {
+			control_reply_printf(&c->out, "error the request is longer than %zu bytes\n",
+					     limit - 1);
 			c->close_after = true;
 		}
 		return;
@@ -499,25 +540,36 @@ static void client_request(struct control *ctl, struct client *c)
 	}
 	c->served++;
 	c->have -= used;
-	memmove(c->in, c->in + used, c->have);
+	memmove(c->in, c->in + used, c->have + 1);
+	if (!c->have && c->cap > CONTROL_REQUEST_MAX + 1) {
+		free(c->in);	/* a long request's buffer goes with it */
+		c->in = NULL;
+		c->cap = 0;
+	}
 }
 
 static void client_read(struct control *ctl, struct client *c)
 {
+	size_t limit = request_limit(ctl, c);
 	ssize_t n;
 
-	if (c->have == CONTROL_REQUEST_MAX) {	/* no room: it is answered and closed */
+	if (c->have >= limit) {		/* no room: it is answered and closed */
 		client_request(ctl, c);
 		return;
 	}
-	n = recv(c->fd, c->in + c->have, CONTROL_REQUEST_MAX - c->have, 0);
-
+	/* The buffer grows with what comes, up to the request's bound. */
+	if (client_room(c, c->have + 65536 < limit ? c->have + 65536 : limit) < 0) {
+		client_close(c);
+		return;
+	}
+	n = recv(c->fd, c->in + c->have, (c->cap - 1 < limit ? c->cap - 1 : limit) - c->have, 0);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		client_close(c);
 		return;
 	}
 	if (n > 0)
 		c->have += (size_t)n;
+	c->in[c->have] = '\0';
 	client_request(ctl, c);
 }
 
@@ -632,8 +684,7 @@ void control_handle(struct control *ctl, const struct pollfd *pfd, size_t n)
 				      : "error timeout: the request did not end within 5 s\n");
 		else
 			close(c->fd);
-		c->fd = -1;
-		control_reply_free(&c->out);
+		client_free(c);
 	}
 }
 

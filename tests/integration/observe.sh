@@ -119,6 +119,10 @@ head -c 5000 /dev/zero | tr '\0' a >"$WORK/big"
 in_f "$CTLPEER" -w 2000 send "$SOCK" "$WORK/big" >"$WORK/big.out"
 check "an oversized request: an error, then closed: $(tr '\n' ' ' <"$WORK/big.out")" \
 	bash -c "grep -q '^error the request is longer than 4095 bytes' '$WORK/big.out' && grep -q '^closed after' '$WORK/big.out'"
+awk 'BEGIN { for (i = 0; i < 5000; i++) printf "add vdtest-banned 10.9.%d.%d\n", i / 250, i % 250 }' >"$WORK/many"
+expect_status 0 "a request may be longer where its command says so: set restore of $(wc -c <"$WORK/many") bytes" \
+	in_f "$VERDICTCTL" set -s "$SOCK" restore "$WORK/many"
+check "... and the 5000 members are in verdictd's copy" grep -qx "set vdtest-banned hash:ip 5001" <(ctl status)
 printf 'pi\001ng\nfrobnicate\nping\n' >"$WORK/bad"
 in_f "$CTLPEER" -w 1000 send "$SOCK" "$WORK/bad" >"$WORK/bad.out"
 check "a control byte and an unknown command get errors; the next request is answered" \
