@@ -87,7 +87,7 @@ struct worker {
 
 static void worker_add_verdict(struct worker *w, uint32_t id, const struct verdict_decision *d);
 static void worker_account(struct worker *w, const struct worker_pending *e,
-			   const struct policy_verdict *v, const struct verdict_decision *d);
+			   const struct policy_verdict *v);
 
 /* A packet with headers missing, judged by the linear scan as the
  * kernel's matches would judge it; NULL when the copy range cut off what
@@ -145,7 +145,7 @@ static void worker_judge_pending(struct worker *w)
 		if (v && v->rule < 0)
 			w->count[ST_DEFAULT]++;
 		if (v)
-			worker_account(w, e, v, &d);
+			worker_account(w, e, v);
 		worker_add_verdict(w, e->np.id, &d);
 	}
 	w->npend = 0;
@@ -255,37 +255,49 @@ static void worker_views(struct worker *w)
 	w->sets.hits = row + stats_policy_hits(sp, 0);
 }
 
-/* "tcp 10.0.1.3:4000 -> 10.0.2.2:22 iif f0" */
-static void worker_log_verdict(struct worker *w, const struct pkt *p, int rule,
-			       const struct verdict_decision *d)
+/* "10.0.1.3:4000", "[2001:db8::1]:80", or the address alone (no ports). */
+static void worker_endpoint(const struct pkt *p, const union vd_addr *a, uint16_t port, char *buf,
+			    size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, a->b, ip, sizeof(ip));
+	if (!(p->flags & PKT_F_PORTS))
+		snprintf(buf, len, "%s", ip);
+	else
+		snprintf(buf, len, p->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+/* "queue 0: rule 3 (line 7) drop: tcp 10.0.1.3:4000 -> 10.0.2.2:22 iif f0" */
+static void worker_log_verdict(struct worker *w, const struct pkt *p, int rule)
 {
 	const struct policy_rule *r = &w->g->conf->policy.rules[rule];
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], in[IF_NAMESIZE] = "", out[IF_NAMESIZE] = "";
+	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8], icmp[24] = "";
+	char in[IF_NAMESIZE] = "", out[IF_NAMESIZE] = "", pnum[8];
 	const char *proto = vocab_proto_name(p->proto);
-	char pnum[8];
 
 	if (!proto) {
 		snprintf(pnum, sizeof(pnum), "%u", p->proto);
 		proto = pnum;
 	}
-	inet_ntop(p->family, p->src.b, src, sizeof(src));
-	inet_ntop(p->family, p->dst.b, dst, sizeof(dst));
+	worker_endpoint(p, &p->src, p->sport, src, sizeof(src));
+	worker_endpoint(p, &p->dst, p->dport, dst, sizeof(dst));
+	if (p->flags & PKT_F_ICMP)
+		snprintf(icmp, sizeof(icmp), " type %u/%u", p->icmp_type, p->icmp_code);
 	if (p->iif && !if_indextoname(p->iif, in))
 		in[0] = '\0';
 	if (p->oif && !if_indextoname(p->oif, out))
 		out[0] = '\0';
-	log_info("queue %u: rule %d (line %u) %s: %s %s%s%s%.0u -> %s%s%s%.0u%s%s%s%s", w->queue,
-		 rule + 1, r->pos.line, d->stat == ST_MARK ? "mark" : policy_action_name(r->action),
-		 proto, p->family == AF_INET6 ? "[" : "", src, p->family == AF_INET6 ? "]:" : ":",
-		 p->sport, p->family == AF_INET6 ? "[" : "", dst, p->family == AF_INET6 ? "]:" : ":",
-		 p->dport, in[0] ? " iif " : "", in, out[0] ? " oif " : "", out);
+	log_info("queue %u: rule %d (line %u) %s: %s %s -> %s%s%s%s%s%s", w->queue, rule + 1,
+		 r->pos.line, policy_action_name(r->action), proto, src, dst, icmp, in[0] ? " iif " : "",
+		 in, out[0] ? " oif " : "", out);
 }
 
 /* A judged packet's marks: its rule's counter, the note of which rule
  * judged its connection, and a log line when the rule says 'log' (at most
  * log-rate a second; the rest counted as log-dropped). */
 static void worker_account(struct worker *w, const struct worker_pending *e,
-			   const struct policy_verdict *v, const struct verdict_decision *d)
+			   const struct policy_verdict *v)
 {
 	const struct policy *pol = &w->g->conf->policy;
 
@@ -300,7 +312,7 @@ static void worker_account(struct worker *w, const struct worker_pending *e,
 		return;
 	}
 	w->count[ST_LOGGED]++;
-	worker_log_verdict(w, &e->p, v->rule, d);
+	worker_log_verdict(w, &e->p, v->rule);
 }
 
 /* A batch answered: its size, and each packet's time in verdictd, from
