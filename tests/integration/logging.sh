@@ -26,10 +26,12 @@ vd=\$!
 echo \$vd >"$WORK/vd.pid"
 for i in \$(seq 100); do grep -q "MESSAGE=ready: " "$WORK/journal.out" && break; sleep 0.1; done
 kill -USR1 \$vd
-sleep 0.3
+for i in \$(seq 50); do grep -q "MESSAGE=queue 0: packets" "$WORK/journal.out" && break; sleep 0.1; done
 kill -TERM \$vd
 wait \$vd
 echo "exit \$?" >"$WORK/vd.exit"
+# The stand-in reads what is already in its socket before it goes.
+for i in \$(seq 50); do grep -q "MESSAGE=final: queue 0" "$WORK/journal.out" && break; sleep 0.1; done
 kill \$journal
 RUN
 in_f unshare -m bash "$WORK/run.sh"
