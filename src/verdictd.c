@@ -209,7 +209,6 @@ struct daemon {
 	struct gen_slot slot;		/* where it is published to them */
 	struct gen_reader *rd;		/* one announcement per worker */
 	struct gen_reader **rdp;
-	struct trace_ctx tctx;		/* the control socket's tracer: the current generation */
 	struct worker **w;
 	size_t nw;			/* workers opened */
 	struct control *ctl;		/* NULL: no control socket */
@@ -285,14 +284,6 @@ static struct gen *gen_build(struct conf *c, char *err, size_t len)
 fail:
 	gen_free(g);
 	return NULL;
-}
-
-static void daemon_tracer(struct daemon *d)
-{
-	const struct conf *c = d->gen->conf;
-
-	d->tctx = (struct trace_ctx){ &c->policy, c->path ? c->path : "policy", d->gen->cls,
-				      &d->gen->sets, 0 };
 }
 
 /* Settings a running daemon cannot change: they shape the queues, the
@@ -409,7 +400,6 @@ static int daemon_reload(void *arg, char *msg, size_t len)
 	log_lines(LOG_LVL_WARN, notes);
 	old = gen_publish(&d->slot, g, d->rdp, d->nw);
 	d->gen = g;
-	daemon_tracer(d);
 	gen_free(old);
 	sets_watch_commit(d, sw);
 	sets_poll_arm(d);
@@ -477,7 +467,6 @@ static int daemon_publish_sets(struct daemon *d, struct policy_sets *sets)
 	d->gen->owns = false;		/* the policy and the classifier go on */
 	old = gen_publish(&d->slot, g, d->rdp, d->nw);
 	d->gen = g;
-	daemon_tracer(d);
 	gen_free(old);
 	return 0;
 }
@@ -791,7 +780,6 @@ static int daemon_prepare(struct daemon *d, struct conf *c, enum tp_kind *kind)
 	sets_watch_commit(d, sw);
 	conf_warn_ifaces(c, stderr);
 	gen_slot_init(&d->slot, d->gen);
-	daemon_tracer(d);
 	transport_probe_legacy_mmap(err, sizeof(err));
 	log_info("%s", err);
 	if (transport_choose(c->transport, kind, err, sizeof(err)) < 0) {
