@@ -78,8 +78,10 @@ check "batches: at least one, at most one a packet" \
 ctl flows >"$WORK/flows" 2>&1
 check "flows: the TCP connection, accepted by rule 2, from the worker's note" \
 	grep -q "^tcp 10.0.1.2:[0-9]* 10.0.2.2:22 accept mark 0x0 rule 2 line 6 noted$" "$WORK/flows"
-check "flows: the UDP flows by rule 3" test "$(grep -c '^udp .* 10.0.2.2:53 accept mark 0x0 rule 3 line 7 noted$' "$WORK/flows")" = 40
-check "flows: the count line" grep -q "^41 of 41 connections$" "$WORK/flows"
+udp=$(grep -c '^udp .* 10.0.2.2:53 accept mark 0x0 rule 3 line 7 noted$' "$WORK/flows")
+check "flows: the UDP flows by rule 3: $udp of 40" test "$udp" = 40
+check "flows: the count line: $(tail -n 1 "$WORK/flows")" grep -q "^41 of 41 connections$" "$WORK/flows"
+grep -v ' noted$' "$WORK/flows" | head -n 5 | sed 's/^/#   /'
 ctl flows -j 5 >"$WORK/flows.json"
 check "flows -j 5: five shown of 41" jqt '(.flows | length) == 5 and .total == 41' "$WORK/flows.json"
 cp "$WORK/verdictd.conf" "$WORK/v2.conf"
