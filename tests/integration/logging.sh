@@ -2,8 +2,9 @@
 # Where the log goes (issue 14, part 5): under systemd (stderr is the
 # journal's stream: $JOURNAL_STREAM names its device and inode) each line
 # goes to the journal with its priority through sd_journal_print; else to
-# stderr. The journal here is a stand-in datagram socket at the journal's
-# path, in a mount namespace of verdictd's own (no systemd runs here).
+# stderr; log-to syslog sends them to syslog(3). The journal and syslog
+# here are stand-in datagram sockets at their paths, in mount namespaces of
+# verdictd's own (no systemd or syslog daemon runs here).
 . "$(dirname "$0")/lib.sh"
 
 CTLPEER=$(cd "$builddir" && pwd)/tests/ctlpeer
@@ -46,6 +47,32 @@ check "the counters (SIGUSR1) and the stop are there" \
 	bash -c "grep -q '^MESSAGE=queue 0: packets ' '$WORK/journal.out' && grep -q '^MESSAGE=final: queue 0' '$WORK/journal.out'"
 check "no line carries the stderr prefix 'verdictd: ' twice" bash -c "! grep -q '^MESSAGE=verdictd: ' '$WORK/journal.out'"
 check "the private /run/systemd went with its namespace" test ! -e /run/systemd/journal/socket
+
+# log-to syslog: syslog(3)'s datagrams to /dev/log, facility daemon,
+# each with its priority (<30> daemon.info); here a stand-in socket in a
+# private /dev.
+{ echo "log-to syslog"; cat "$WORK/verdictd.conf"; } >"$WORK/syslog.conf"
+cat >"$WORK/run-syslog.sh" <<RUN
+mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 99
+"$CTLPEER" dgram /dev/log >"$WORK/syslog.out" &
+syslogd=\$!
+for i in \$(seq 50); do grep -q ready "$WORK/syslog.out" && break; sleep 0.1; done
+"$VERDICTD" -c "$WORK/syslog.conf" --transport "$VD_TRANSPORT" --control none 2>"$WORK/stderr2" &
+vd=\$!
+for i in \$(seq 100); do grep -q "verdictd\[[0-9]*\]: ready: " "$WORK/syslog.out" && break; sleep 0.1; done
+kill -TERM \$vd
+wait \$vd
+echo "exit \$?" >"$WORK/vd2.exit"
+for i in \$(seq 50); do grep -q "verdictd\[[0-9]*\]: final: queue 0" "$WORK/syslog.out" && break; sleep 0.1; done
+kill \$syslogd
+RUN
+in_f unshare -m bash "$WORK/run-syslog.sh"
+check "log-to syslog: verdictd stopped cleanly: $(cat "$WORK/vd2.exit" 2>/dev/null)" grep -qx "exit 0" "$WORK/vd2.exit"
+check "log-to syslog: every line there, none on stderr: $(head -c 200 "$WORK/stderr2")" test ! -s "$WORK/stderr2"
+check "log-to syslog: daemon.info (<30>), tagged verdictd[PID], the first line saying so" \
+	bash -c "grep -q '^<30>.* verdictd\[[0-9]*\]: verdictd [0-9.]*: log to syslog (log-to syslog)' '$WORK/syslog.out' &&
+		grep -q '^<30>.* verdictd\[[0-9]*\]: ready: queues 0-0' '$WORK/syslog.out'"
+check "the private /dev went with its namespace" test -c /dev/null
 
 # Outside systemd: stderr, the reason said.
 vd_start "$WORK/verdictd.conf"
