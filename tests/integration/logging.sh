@@ -12,33 +12,43 @@ vd_topology
 vd_rules
 printf 'queue 0\nlog-level info\naccept proto tcp dport 22\ndefault drop\n' >"$WORK/verdictd.conf"
 
-# The journal's socket in a private /run/systemd, the daemon beside it,
-# its stderr a file that JOURNAL_STREAM names (as systemd's would be).
-cat >"$WORK/run.sh" <<RUN
-mount -t tmpfs none /run/systemd || exit 99
-mkdir -p /run/systemd/journal
-"$CTLPEER" dgram /run/systemd/journal/socket >"$WORK/journal.out" &
-journal=\$!
-for i in \$(seq 50); do grep -q ready "$WORK/journal.out" && break; sleep 0.1; done
-: >"$WORK/stderr"
-JOURNAL_STREAM=\$(stat -c %d:%i "$WORK/stderr") "$VERDICTD" -c "$WORK/verdictd.conf" \
-	--transport "$VD_TRANSPORT" --control none 2>>"$WORK/stderr" &
+# logged NAME PREPARE SOCKET CONF LEAD [JOURNAL]: verdictd with CONF in a
+# mount namespace of its own, where PREPARE (shell commands) made room for
+# SOCKET, a stand-in (ctlpeer dgram) there collecting the datagrams in
+# $WORK/NAME.out. LEAD: what begins each of verdictd's lines there (a
+# regex). SIGUSR1 once ready, then SIGTERM; $WORK/NAME.exit gets the exit
+# status, $WORK/NAME.err its stderr. JOURNAL: JOURNAL_STREAM names that
+# stderr, as systemd does.
+logged() {
+	local name=$1 prepare=$2 sock=$3 conf=$4 lead=$5 out=$WORK/$1.out env=""
+	[ -n "${6:-}" ] && env="JOURNAL_STREAM=\$(stat -c %d:%i $WORK/$name.err)"
+	cat >"$WORK/$name.sh" <<RUN
+$prepare || exit 99
+"$CTLPEER" dgram "$sock" >"$out" &
+peer=\$!
+waitfor() { for i in \$(seq 100); do grep -q "\$1" "$out" && return; sleep 0.1; done; }
+waitfor '^ready'
+: >"$WORK/$name.err"
+$env "$VERDICTD" -c "$conf" --transport "$VD_TRANSPORT" --control none 2>>"$WORK/$name.err" &
 vd=\$!
-echo \$vd >"$WORK/vd.pid"
-for i in \$(seq 100); do grep -q "MESSAGE=ready: " "$WORK/journal.out" && break; sleep 0.1; done
+waitfor "${lead}ready: "
 kill -USR1 \$vd
-for i in \$(seq 50); do grep -q "MESSAGE=queue 0: packets" "$WORK/journal.out" && break; sleep 0.1; done
+waitfor "${lead}queue 0: packets"
 kill -TERM \$vd
 wait \$vd
-echo "exit \$?" >"$WORK/vd.exit"
-# The stand-in reads what is already in its socket before it goes.
-for i in \$(seq 50); do grep -q "MESSAGE=final: queue 0" "$WORK/journal.out" && break; sleep 0.1; done
-kill \$journal
+echo "exit \$?" >"$WORK/$name.exit"
+waitfor "${lead}final: queue 0"		# what is in its socket, read before it goes
+kill \$peer
 RUN
-in_f unshare -m bash "$WORK/run.sh"
-check "verdictd stopped cleanly: $(cat "$WORK/vd.exit" 2>/dev/null)" grep -qx "exit 0" "$WORK/vd.exit"
-check "under systemd the lines go to the journal, none to stderr: $(head -c 200 "$WORK/stderr")" \
-	test ! -s "$WORK/stderr"
+	in_f unshare -m bash "$WORK/$name.sh"
+}
+
+# The journal's socket in a private /run/systemd.
+logged journal "mount -t tmpfs none /run/systemd && mkdir -p /run/systemd/journal" \
+	/run/systemd/journal/socket "$WORK/verdictd.conf" "^MESSAGE=" yes
+check "verdictd stopped cleanly: $(cat "$WORK/journal.exit" 2>/dev/null)" grep -qx "exit 0" "$WORK/journal.exit"
+check "under systemd the lines go to the journal, none to stderr: $(head -c 200 "$WORK/journal.err")" \
+	test ! -s "$WORK/journal.err"
 check "the first line says where the log goes and why" \
 	grep -q "^MESSAGE=verdictd [0-9.]*: log to journal (log-to auto: stderr is the journal's stream" "$WORK/journal.out"
 check "an info line has priority 6, the ready line among them" \
@@ -52,23 +62,10 @@ check "the private /run/systemd went with its namespace" test ! -e /run/systemd/
 # each with its priority (<30> daemon.info); here a stand-in socket in a
 # private /dev.
 { echo "log-to syslog"; cat "$WORK/verdictd.conf"; } >"$WORK/syslog.conf"
-cat >"$WORK/run-syslog.sh" <<RUN
-mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 99
-"$CTLPEER" dgram /dev/log >"$WORK/syslog.out" &
-syslogd=\$!
-for i in \$(seq 50); do grep -q ready "$WORK/syslog.out" && break; sleep 0.1; done
-"$VERDICTD" -c "$WORK/syslog.conf" --transport "$VD_TRANSPORT" --control none 2>"$WORK/stderr2" &
-vd=\$!
-for i in \$(seq 100); do grep -q "verdictd\[[0-9]*\]: ready: " "$WORK/syslog.out" && break; sleep 0.1; done
-kill -TERM \$vd
-wait \$vd
-echo "exit \$?" >"$WORK/vd2.exit"
-for i in \$(seq 50); do grep -q "verdictd\[[0-9]*\]: final: queue 0" "$WORK/syslog.out" && break; sleep 0.1; done
-kill \$syslogd
-RUN
-in_f unshare -m bash "$WORK/run-syslog.sh"
-check "log-to syslog: verdictd stopped cleanly: $(cat "$WORK/vd2.exit" 2>/dev/null)" grep -qx "exit 0" "$WORK/vd2.exit"
-check "log-to syslog: every line there, none on stderr: $(head -c 200 "$WORK/stderr2")" test ! -s "$WORK/stderr2"
+logged syslog "mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3" /dev/log "$WORK/syslog.conf" \
+	"verdictd\[[0-9]*\]: "
+check "log-to syslog: verdictd stopped cleanly: $(cat "$WORK/syslog.exit" 2>/dev/null)" grep -qx "exit 0" "$WORK/syslog.exit"
+check "log-to syslog: every line there, none on stderr: $(head -c 200 "$WORK/syslog.err")" test ! -s "$WORK/syslog.err"
 check "log-to syslog: daemon.info (<30>), tagged verdictd[PID], the first line saying so" \
 	bash -c "grep -q '^<30>.* verdictd\[[0-9]*\]: verdictd [0-9.]*: log to syslog (log-to syslog)' '$WORK/syslog.out' &&
 		grep -q '^<30>.* verdictd\[[0-9]*\]: ready: queues 0-0' '$WORK/syslog.out'"
