@@ -57,9 +57,10 @@ static inline size_t flow_slot(uint64_t h)
 	return (size_t)(h >> 46) & (FLOW_NOTES - 1);
 }
 
+/* The slot is the hash's top 18 bits, the tag its low 32: apart. */
 static inline uint64_t flow_word(uint64_t h, uint32_t policy, int rule)
 {
-	return (h & 0xffffffff00000000ull) | (uint64_t)(policy & 0xfff) << 20 | (uint64_t)(rule + 2);
+	return h << 32 | (uint64_t)(policy & 0xfff) << 20 | (uint64_t)(rule + 2);
 }
 
 /* Worker: @rule (-1 the default) of policy @policy judged @p (as its

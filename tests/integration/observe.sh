@@ -60,15 +60,18 @@ check "status -j is JSON with the same facts" \
 ctl stats >"$WORK/stats"
 hits() { awk -v r="$1" 'NF >= 4 && $2 == r { print $1 }' "$WORK/stats"; }
 check "stats: rule 2 (TCP 22) judged 1 packet: $(hits 2)" test "$(hits 2)" = 1
-check "stats: rule 3 (UDP 53) judged 40 packets: $(hits 3)" test "$(hits 3)" = 40
+# (two of the 40 datagrams may share a source port, and one be let
+# through by the other's verdict: 39 judged)
+check "stats: rule 3 (UDP 53) judged the 40 datagrams: $(hits 3)" test "$(hits 3)" -ge 39 -a "$(hits 3)" -le 40
 check "stats: rule 1 (banned) judged the SYNs: $(hits 1)" test "$(hits 1)" -ge 1
 ctl stats -j >"$WORK/stats.json"
 check "stats -j: the set was looked up for every packet and hit by the banned ones" \
-	jqt '.sets[0].lookups >= 42 and .sets[0].hits >= 1 and .sets[0].hits == .rules[0].hits' "$WORK/stats.json"
+	jqt '.sets[0].lookups == (.rules | map(.hits) | add) + .default.hits and .sets[0].hits >= 1 and
+		.sets[0].hits == .rules[0].hits' "$WORK/stats.json"
 logged=$(jq '.queues[0].logged' "$WORK/stats.json")
 dropped=$(jq '.queues[0]["log-dropped"]' "$WORK/stats.json")
 check "log-rate 5: a burst of 5 logged, the rest counted as log-dropped ($logged, $dropped)" \
-	test "$logged" -ge 5 -a "$logged" -le 7 -a $((logged + dropped)) = $((40 + $(hits 1)))
+	test "$logged" -ge 5 -a "$logged" -le 7 -a $((logged + dropped)) = $(($(hits 3) + $(hits 1)))
 check "each logged verdict is a line with rule, action and tuple" \
 	test "$(grep -c ': rule [13] (line [57]) [a-z]*: [a-z]* 10.0.1.[23]:[0-9]* -> 10.0.2.2:[0-9]* iif f0 oif f1$' "$VD_LOG")" = "$logged"
 check "batches: at least one, at most one a packet" \
@@ -78,12 +81,16 @@ check "batches: at least one, at most one a packet" \
 ctl flows >"$WORK/flows" 2>&1
 check "flows: the TCP connection, accepted by rule 2, from the worker's note" \
 	grep -q "^tcp 10.0.1.2:[0-9]* 10.0.2.2:22 accept mark 0x0 rule 2 line 6 noted$" "$WORK/flows"
-udp=$(grep -c '^udp .* 10.0.2.2:53 accept mark 0x0 rule 3 line 7 noted$' "$WORK/flows")
-check "flows: the UDP flows by rule 3: $udp of 40" test "$udp" = 40
-check "flows: the count line: $(tail -n 1 "$WORK/flows")" grep -q "^41 of 41 connections$" "$WORK/flows"
+# 40 datagrams from 40 sockets: two may get the same source port (the
+# kernel picks them at random), and then share one conntrack entry.
+udp=$(grep -c '^udp ' "$WORK/flows")
+noted=$(grep -c '^udp .* 10.0.2.2:53 accept mark 0x0 rule 3 line 7 noted$' "$WORK/flows")
+check "flows: each UDP flow by rule 3, from the worker's note: $noted of $udp (40 sent)" \
+	test "$noted" = "$udp" -a "$udp" -ge 38
+check "flows: the count line: $(tail -n 1 "$WORK/flows")" grep -q "^$((udp + 1)) of $((udp + 1)) connections$" "$WORK/flows"
 grep -v ' noted$' "$WORK/flows" | head -n 5 | sed 's/^/#   /'
 ctl flows -j 5 >"$WORK/flows.json"
-check "flows -j 5: five shown of 41" jqt '(.flows | length) == 5 and .total == 41' "$WORK/flows.json"
+check "flows -j 5: five shown of $((udp + 1))" jqt "(.flows | length) == 5 and .total == $((udp + 1))" "$WORK/flows.json"
 cp "$WORK/verdictd.conf" "$WORK/v2.conf"
 sed -i 's/^accept proto tcp dport 22$/accept proto tcp dport 21-22/' "$WORK/verdictd.conf"
 ctl reload >/dev/null 2>&1
