@@ -301,9 +301,9 @@ static void worker_account(struct worker *w, const struct worker_pending *e,
 {
 	const struct policy *pol = &w->g->conf->policy;
 
-	stats_bump(&w->hits[v->rule < 0 ? pol->nrules : (size_t)v->rule]);
 	if (e->route == ROUTE_LOCAL)
-		return;
+		return;		/* the host's own connection: no rule of the policy judged it */
+	stats_bump(&w->hits[v->rule < 0 ? pol->nrules : (size_t)v->rule]);
 	flow_note_put(&w->flows, &e->p, v->rule, w->g->sp->id);
 	if (!w->g->logs || v->rule < 0 || !pol->rules[v->rule].log)
 		return;
