@@ -40,6 +40,9 @@ enum setwatch_due setwatch_due(struct setwatch *w, const struct policy *pol, siz
  * it itself), for setwatch_commit. */
 void setwatch_sign(struct setwatch *w, const struct policy *pol, size_t i);
 
+/* Set @i's copy is not what the kernel holds: read it at the next poll. */
+void setwatch_forget(struct setwatch *w, size_t i);
+
 /* Whether set @i's header could be read when it was last taken (not: the
  * set did not exist yet). */
 bool setwatch_signed(const struct setwatch *w, size_t i);
@@ -47,8 +50,5 @@ bool setwatch_signed(const struct setwatch *w, size_t i);
 /* Set @i's copy that verdictd holds now is the one read (or edited) after
  * the last setwatch_due or setwatch_sign. */
 void setwatch_commit(struct setwatch *w, size_t i);
-
-/* How long, in ms, a set of @members may go without a whole read. */
-double setwatch_period_ms(size_t members);
 
 #endif

@@ -68,7 +68,7 @@ void setwatch_close(struct setwatch *w)
  * thread on it. Sets up to 100k members are read every second, 1M every
  * 10 s, none less often than every 30 s; their header is read every poll
  * whatever their size. */
-double setwatch_period_ms(size_t members)
+static double setwatch_period_ms(size_t members)
 {
 	double ms = (double)members * 0.010;
 
@@ -113,4 +113,10 @@ void setwatch_commit(struct setwatch *w, size_t i)
 bool setwatch_signed(const struct setwatch *w, size_t i)
 {
 	return i < w->n && w->taken[i].sig[0];
+}
+
+void setwatch_forget(struct setwatch *w, size_t i)
+{
+	if (i < w->n)
+		w->held[i].sig[0] = '\0';
 }

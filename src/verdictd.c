@@ -614,10 +614,19 @@ static int daemon_set_cmd(void *arg, const char *req, char *msg, size_t len)
 		setwatch_sign(d->sw, pol, idx[k]);
 		setwatch_commit(d->sw, idx[k]);
 	}
-	if (publish)
-		daemon_publish_sets(d, &next);
-	else
+	if (!publish)
 		set_kernel_free_all(&next);
+	else if (daemon_publish_sets(d, &next) < 0) {
+		/* The kernel has the edit, the copy does not: the next poll
+		 * reads the sets again. */
+		for (k = 0; k < n; k++)
+			setwatch_forget(d->sw, idx[k]);
+		snprintf(msg, len, "%s, but verdictd is out of memory to use it: its copy follows at the"
+			 " next poll", err);
+		log_err("set %s: %s", what, msg);
+		setcmd_free(&c);
+		return -1;
+	}
 	/* One host's element: only its connections can change; a set read
 	 * again may hold edits of others made behind verdictd's back. */
 	daemon_revalidate(d, one_host && !reread ? &scope : NULL, flows, sizeof(flows));

@@ -7,10 +7,7 @@
 
 VERDICTCTL=$(cd "$builddir" && pwd)/verdictctl
 SOCK=$WORK/control.sock
-vd_topology
-vd_rules
-in_f ipset create vdtest-banned hash:ip family inet || exit 99
-in_f ipset add vdtest-banned 10.0.1.3 || exit 99
+vd_topology_banned
 cat >"$WORK/verdictd.conf" <<CONF
 queue 0
 set vdtest-banned hash:ip family inet

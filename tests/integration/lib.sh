@@ -203,6 +203,15 @@ vd_topology_pair() {
 	MAC_I=$(vd_mac "$NS_I" i0)
 }
 
+# vd_topology_banned: vd_topology with the fixed rules loaded and a kernel
+# set vdtest-banned holding 10.0.1.3 (the control socket tests' policy).
+vd_topology_banned() {
+	vd_topology
+	vd_rules
+	in_f ipset create vdtest-banned hash:ip family inet || exit 99
+	in_f ipset add vdtest-banned 10.0.1.3 || exit 99
+}
+
 # vd_mac NS IFACE: the interface's Ethernet address.
 vd_mac() { ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 

@@ -20,10 +20,7 @@ done
 ctl() { in_f "$VERDICTCTL" "$1" -s "$SOCK" "${@:2}"; }
 jqt() { jq -e "$@" >/dev/null; }	# a jq condition on a JSON file
 
-vd_topology
-vd_rules
-in_f ipset create vdtest-banned hash:ip family inet || exit 99
-in_f ipset add vdtest-banned 10.0.1.3 || exit 99
+vd_topology_banned
 cat >"$WORK/verdictd.conf" <<CONF
 queue 0
 set vdtest-banned hash:ip family inet
